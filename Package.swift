@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "DeepSwift",
+    products: [
+        .library(name: "DeepSwift", targets: ["DeepSwift"]),
+        .library(name: "DeepSwiftTensor", targets: ["DeepSwiftTensor"]),
+        .executable(name: "deepswift", targets: ["deepswift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // System libraries (C shims).
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        // Vectorized float32 math kernels (AVX-512 / AVX2 / baseline clones picked at load time).
+        .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
+
+        // n-d arrays.
+        .target(
+            name: "DeepSwiftTensor",
+            dependencies: ["COpenBLAS", "CZlib", "CDeepSwiftKernels"]),
+
+        // Umbrella module for users.
+        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor"]),
+
+        // Command-line tool.
+        .executableTarget(
+            name: "deepswift",
+            dependencies: [
+                "DeepSwift",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Tests.
+        .target(
+            name: "DeepSwiftTestSupport", dependencies: ["DeepSwiftTensor"],
+            path: "Tests/DeepSwiftTestSupport"),
+        .testTarget(
+            name: "DeepSwiftTensorTests",
+            dependencies: [
+                "DeepSwiftTensor", "DeepSwiftTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,67 @@
+// Picks the best instantiation of the vector kernels for the running CPU.
+#include "deepswift_kernels.h"
+
+#define DECLARE(isa)                                                                      \
+    void ds_unary_f32_##isa(ds_unary_op, const float *, float *, long, float);            \
+    void ds_softmax_rows_f32_##isa(const float *, float *, long, long, int);              \
+    double ds_sum_f32_##isa(const float *, long);                                         \
+    float ds_max_f32_##isa(const float *, long);                                          \
+    float ds_min_f32_##isa(const float *, long);
+DECLARE(avx512)
+DECLARE(avx2)
+DECLARE(baseline)
+
+static int detected_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    return 0;
+}
+
+// -1 = not yet detected. A racy first write stores the same value from every thread.
+static volatile int active_level = -1;
+
+static int level(void) {
+    int l = active_level;
+    if (l < 0) { l = detected_level(); active_level = l; }
+    return l;
+}
+
+int ds_kernels_max_isa(void) { return detected_level(); }
+int ds_kernels_isa(void) { return level(); }
+int ds_kernels_set_isa(int requested) {
+    int best = detected_level();
+    if (requested < 0 || requested > best) return 0;
+    active_level = requested;
+    return 1;
+}
+
+#define DISPATCH(call)                               \
+    switch (level()) {                               \
+    case 2: return call##_avx512;                    \
+    case 1: return call##_avx2;                      \
+    default: return call##_baseline;                 \
+    }
+
+typedef void (*unary_fn)(ds_unary_op, const float *, float *, long, float);
+typedef void (*softmax_fn)(const float *, float *, long, long, int);
+typedef double (*sum_fn)(const float *, long);
+typedef float (*minmax_fn)(const float *, long);
+
+static unary_fn pick_unary(void) { DISPATCH(ds_unary_f32) }
+static softmax_fn pick_softmax(void) { DISPATCH(ds_softmax_rows_f32) }
+static sum_fn pick_sum(void) { DISPATCH(ds_sum_f32) }
+static minmax_fn pick_max(void) { DISPATCH(ds_max_f32) }
+static minmax_fn pick_min(void) { DISPATCH(ds_min_f32) }
+
+void ds_unary_f32(ds_unary_op op, const float *x, float *y, long n, float alpha) {
+    pick_unary()(op, x, y, n, alpha);
+}
+void ds_softmax_rows_f32(const float *x, float *y, long rows, long cols, int log) {
+    pick_softmax()(x, y, rows, cols, log);
+}
+double ds_sum_f32(const float *x, long n) { return pick_sum()(x, n); }
+float ds_max_f32(const float *x, long n) { return pick_max()(x, n); }
+float ds_min_f32(const float *x, long n) { return pick_min()(x, n); }

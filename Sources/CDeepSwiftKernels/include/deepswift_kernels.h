@@ -1,0 +1,54 @@
+#ifndef DEEPSWIFT_KERNELS_H
+#define DEEPSWIFT_KERNELS_H
+// Vectorized float32 kernels over contiguous buffers.
+//
+// Every function is compiled three times (AVX-512, AVX2+FMA and baseline SSE2) and the best
+// one for the running CPU is used. The approximations are
+// polynomial (Cephes-style) and branch-free; their maximum errors against libm are measured in
+// DeepSwiftTensorTests/VectorMathAccuracyTests.swift.
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    DS_UNARY_EXP = 0,
+    DS_UNARY_LOG,
+    DS_UNARY_LOG1P,
+    DS_UNARY_EXPM1,
+    DS_UNARY_TANH,
+    DS_UNARY_SIGMOID,
+    DS_UNARY_GELU_ERF,
+    DS_UNARY_GELU_TANH,
+    DS_UNARY_SOFTPLUS,
+    DS_UNARY_SWISH,
+    DS_UNARY_ELU,      // uses alpha (and scale = 1)
+    DS_UNARY_SELU,     // alpha and scale fixed by the SELU paper
+    DS_UNARY_ERF,
+} ds_unary_op;
+
+/// y[i] = op(x[i]) for i in [0, n). `alpha` is only read by DS_UNARY_ELU. x and y may alias.
+void ds_unary_f32(ds_unary_op op, const float *x, float *y, long n, float alpha);
+
+/// Numerically stable softmax (or log-softmax when `log` != 0) of each contiguous row.
+void ds_softmax_rows_f32(const float *x, float *y, long rows, long cols, int log);
+
+/// Sum of n floats, accumulated in float64 lanes for accuracy; deterministic for a given n.
+double ds_sum_f32(const float *x, long n);
+
+/// Maximum / minimum of n floats (NaN propagates). n must be > 0.
+float ds_max_f32(const float *x, long n);
+float ds_min_f32(const float *x, long n);
+
+/// Instruction-set level of the kernels: 0 = baseline SSE2, 1 = AVX2+FMA, 2 = AVX-512.
+int ds_kernels_isa(void);
+/// Highest level this CPU supports.
+int ds_kernels_max_isa(void);
+/// Forces a level (for tests and benchmarks); returns 0 if the CPU does not support it.
+int ds_kernels_set_isa(int level);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,341 @@
+// Body of the vectorized float32 kernels; included once per instruction set by
+// vector_math_avx512.c, vector_math_avx2.c and vector_math_baseline.c, each of which defines
+// DS_NAME(f) to give the functions an ISA-specific name. dispatch.c picks one set at load time.
+//
+// Written with Clang vector extensions on 16-lane vectors: the same source becomes AVX-512,
+// AVX2+FMA or SSE2 code depending on the target attribute in force where it is included.
+#include "deepswift_kernels.h"
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+// The helpers below are always inlined, so passing 64-byte vectors by value never crosses an
+// ABI boundary on the narrower instruction sets.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define LANES 16
+typedef float vf __attribute__((vector_size(64)));
+typedef int32_t vi __attribute__((vector_size(64)));
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE vf splat(float v) { return (vf){} + v; }
+INLINE vf vselect(vi mask, vf a, vf b) { return (vf)(((vi)a & mask) | ((vi)b & ~mask)); }
+INLINE vf vfma(vf a, vf b, vf c) { return __builtin_elementwise_fma(a, b, c); }
+INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
+INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
+INLINE vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
+INLINE vf vcopysign(vf magnitude, vf sign) {
+    return (vf)(((vi)magnitude & 0x7fffffff) | ((vi)sign & (int32_t)0x80000000));
+}
+INLINE vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+INLINE void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
+
+// exp: Cephes expf polynomial on r = x - n ln2, |r| <= ln2/2; the scale 2^n is applied in two
+// halves so that results down to the subnormal range and up to FLT_MAX are exact in exponent.
+INLINE vf v_exp(vf x) {
+    vf xc = vmin(vmax(x, splat(-104.0f)), splat(88.8f));
+    vf n = __builtin_elementwise_roundeven(xc * 1.44269504088896341f);
+    vf r = vfma(n, splat(-0.693359375f), xc);
+    r = vfma(n, splat(2.12194440e-4f), r);
+    vf p = splat(1.9875691500e-4f);
+    p = vfma(p, r, splat(1.3981999507e-3f));
+    p = vfma(p, r, splat(8.3334519073e-3f));
+    p = vfma(p, r, splat(4.1665795894e-2f));
+    p = vfma(p, r, splat(1.6666665459e-1f));
+    p = vfma(p, r, splat(5.0000001201e-1f));
+    p = vfma(p, r * r, r) + 1.0f;
+    vi ni = __builtin_convertvector(n, vi);
+    vi n1 = ni >> 1;
+    vi n2 = ni - n1;
+    vf s1 = (vf)((n1 + 127) << 23);
+    vf s2 = (vf)((n2 + 127) << 23);
+    vf result = p * s1 * s2;
+    return vselect(x != x, x, result);  // NaN stays NaN
+}
+
+// log: Cephes logf. Handles subnormals, zero (-inf), negatives (NaN), +inf and NaN.
+INLINE vf v_log(vf x) {
+    vi subnormal = x < 1.17549435e-38f;
+    vf xs = vselect(subnormal, x * 8388608.0f, x);  // * 2^23
+    vi xi = (vi)xs;
+    vi e = ((xi >> 23) & 0xff) - 126;
+    e = e - (subnormal & 23);
+    vf m = (vf)((xi & 0x007fffff) | 0x3f000000);  // mantissa in [0.5, 1)
+    vi below = m < 0.707106781186547524f;
+    e = e + below;  // below is -1 where true
+    m = m + vselect(below, m, splat(0.0f)) - 1.0f;
+    vf z = m * m;
+    vf y = splat(7.0376836292e-2f);
+    y = vfma(y, m, splat(-1.1514610310e-1f));
+    y = vfma(y, m, splat(1.1676998740e-1f));
+    y = vfma(y, m, splat(-1.2420140846e-1f));
+    y = vfma(y, m, splat(1.4249322787e-1f));
+    y = vfma(y, m, splat(-1.6668057665e-1f));
+    y = vfma(y, m, splat(2.0000714765e-1f));
+    y = vfma(y, m, splat(-2.4999993993e-1f));
+    y = vfma(y, m, splat(3.3333331174e-1f));
+    y = y * m * z;
+    vf ef = __builtin_convertvector(e, vf);
+    y = vfma(ef, splat(-2.12194440e-4f), y);
+    y = vfma(z, splat(-0.5f), y);
+    vf result = vfma(ef, splat(0.693359375f), m + y);
+    result = vselect(x == 0.0f, splat(-INFINITY), result);
+    result = vselect(x < 0.0f, splat(NAN), result);
+    result = vselect(x == INFINITY, x, result);
+    return vselect(x != x, x, result);
+}
+
+INLINE vf v_log1p(vf x) {
+    vf u = 1.0f + x;
+    vf d = u - 1.0f;
+    // log(u) * x / (u - 1) cancels the rounding of 1 + x (Goldberg's trick).
+    vf r = v_log(u) * (x / d);
+    r = vselect(d == 0.0f, x, r);
+    r = vselect(x == INFINITY, x, r);
+    r = vselect(x == -1.0f, splat(-INFINITY), r);
+    return vselect(x != x, x, r);
+}
+
+INLINE vf v_expm1(vf x) {
+    vf u = v_exp(x);
+    vf um1 = u - 1.0f;
+    // Kahan: (u - 1) * x / log(u) is accurate near 0.
+    vf r = um1 * (x / v_log(u));
+    r = vselect(um1 == 0.0f, x, r);
+    r = vselect(um1 == -1.0f, splat(-1.0f), r);
+    r = vselect(u == INFINITY, u, r);
+    return vselect(x != x, x, r);
+}
+
+INLINE vf v_tanh(vf x) {
+    vf ax = vabs(x);
+    vf e = v_exp(ax + ax);
+    vf big = 1.0f - 2.0f / (e + 1.0f);
+    vf z = x * x;
+    vf p = splat(-5.70498872745e-3f);
+    p = vfma(p, z, splat(2.06390887954e-2f));
+    p = vfma(p, z, splat(-5.37397155531e-2f));
+    p = vfma(p, z, splat(1.33314422036e-1f));
+    p = vfma(p, z, splat(-3.33332819422e-1f));
+    vf small = vfma(p * z, x, x);
+    return vselect(ax < 0.625f, small, vcopysign(big, x));
+}
+
+INLINE vf v_sigmoid(vf x) { return 1.0f / (1.0f + v_exp(-x)); }
+
+// erfc(|u|) with fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes erfcc).
+INLINE vf v_erfc_abs(vf u) {
+    vf z = vabs(u);
+    vf t = 1.0f / (1.0f + 0.5f * z);
+    vf p = splat(0.17087277f);
+    p = vfma(p, t, splat(-0.82215223f));
+    p = vfma(p, t, splat(1.48851587f));
+    p = vfma(p, t, splat(-1.13520398f));
+    p = vfma(p, t, splat(0.27886807f));
+    p = vfma(p, t, splat(-0.18628806f));
+    p = vfma(p, t, splat(0.09678418f));
+    p = vfma(p, t, splat(0.37409196f));
+    p = vfma(p, t, splat(1.00002368f));
+    p = vfma(p, t, splat(-1.26551223f));
+    return t * v_exp(p - z * z);
+}
+
+INLINE vf v_erf(vf x) {
+    vf c = v_erfc_abs(x);
+    vf r = vcopysign(1.0f - c, x);
+    // Small |x|: Taylor series avoids the cancellation in 1 - erfc.
+    vf z = x * x;
+    vf s = splat(-1.0f / 1320.0f);
+    s = vfma(s, z, splat(1.0f / 216.0f));
+    s = vfma(s, z, splat(-1.0f / 42.0f));
+    s = vfma(s, z, splat(1.0f / 10.0f));
+    s = vfma(s, z, splat(-1.0f / 3.0f));
+    s = vfma(s, z, splat(1.0f));
+    s = s * x * 1.12837916709551257f;
+    return vselect(vabs(x) < 0.25f, s, r);
+}
+
+INLINE vf v_gelu_erf(vf x) {
+    vf c = v_erfc_abs(x * 0.70710678118654752f);
+    // x >= 0: x * (1 - erfc/2); x < 0: x * erfc/2. No cancellation in either tail.
+    vf half_c = 0.5f * c;
+    return vselect(x >= 0.0f, x * (1.0f - half_c), x * half_c);
+}
+
+INLINE vf v_gelu_tanh(vf x) {
+    // 0.5 x (1 + tanh(z)) == x * sigmoid(2z)
+    vf z = 0.7978845608028654f * vfma(0.044715f * x * x, x, x);
+    return x / (1.0f + v_exp(-2.0f * z));
+}
+
+INLINE vf v_softplus(vf x) {
+    return vmax(x, splat(0.0f)) + v_log1p(v_exp(-vabs(x)));
+}
+
+INLINE vf v_swish(vf x) { return x * v_sigmoid(x); }
+
+INLINE vf v_elu(vf x, float alpha, float scale) {
+    vf neg = alpha * v_expm1(vmin(x, splat(0.0f)));
+    return scale * vselect(x > 0.0f, x, neg);
+}
+
+INLINE vf apply(ds_unary_op op, vf x, float alpha) {
+    switch (op) {
+    case DS_UNARY_EXP: return v_exp(x);
+    case DS_UNARY_LOG: return v_log(x);
+    case DS_UNARY_LOG1P: return v_log1p(x);
+    case DS_UNARY_EXPM1: return v_expm1(x);
+    case DS_UNARY_TANH: return v_tanh(x);
+    case DS_UNARY_SIGMOID: return v_sigmoid(x);
+    case DS_UNARY_GELU_ERF: return v_gelu_erf(x);
+    case DS_UNARY_GELU_TANH: return v_gelu_tanh(x);
+    case DS_UNARY_SOFTPLUS: return v_softplus(x);
+    case DS_UNARY_SWISH: return v_swish(x);
+    case DS_UNARY_ELU: return v_elu(x, alpha, 1.0f);
+    case DS_UNARY_SELU: return v_elu(x, 1.6732632423543772f, 1.0507009873554805f);
+    case DS_UNARY_ERF: return v_erf(x);
+    }
+    return x;
+}
+
+// One loop per op so that the switch is outside the hot loop.
+#define UNARY_LOOP(OP)                                                     \
+    do {                                                                   \
+        long i = 0;                                                        \
+        for (; i + LANES <= n; i += LANES) store(y + i, apply(OP, load(x + i), alpha)); \
+        if (i < n) {                                                       \
+            float tmp[LANES] = {0};                                        \
+            memcpy(tmp, x + i, (size_t)(n - i) * sizeof(float));           \
+            vf r = apply(OP, load(tmp), alpha);                            \
+            store(tmp, r);                                                 \
+            memcpy(y + i, tmp, (size_t)(n - i) * sizeof(float));           \
+        }                                                                  \
+    } while (0)
+
+void DS_NAME(ds_unary_f32)(ds_unary_op op, const float *x, float *y, long n, float alpha) {
+    switch (op) {
+    case DS_UNARY_EXP: UNARY_LOOP(DS_UNARY_EXP); break;
+    case DS_UNARY_LOG: UNARY_LOOP(DS_UNARY_LOG); break;
+    case DS_UNARY_LOG1P: UNARY_LOOP(DS_UNARY_LOG1P); break;
+    case DS_UNARY_EXPM1: UNARY_LOOP(DS_UNARY_EXPM1); break;
+    case DS_UNARY_TANH: UNARY_LOOP(DS_UNARY_TANH); break;
+    case DS_UNARY_SIGMOID: UNARY_LOOP(DS_UNARY_SIGMOID); break;
+    case DS_UNARY_GELU_ERF: UNARY_LOOP(DS_UNARY_GELU_ERF); break;
+    case DS_UNARY_GELU_TANH: UNARY_LOOP(DS_UNARY_GELU_TANH); break;
+    case DS_UNARY_SOFTPLUS: UNARY_LOOP(DS_UNARY_SOFTPLUS); break;
+    case DS_UNARY_SWISH: UNARY_LOOP(DS_UNARY_SWISH); break;
+    case DS_UNARY_ELU: UNARY_LOOP(DS_UNARY_ELU); break;
+    case DS_UNARY_SELU: UNARY_LOOP(DS_UNARY_SELU); break;
+    case DS_UNARY_ERF: UNARY_LOOP(DS_UNARY_ERF); break;
+    }
+}
+
+INLINE float hmax(vf v) { return __builtin_reduce_max(v); }
+INLINE float hmin(vf v) { return __builtin_reduce_min(v); }
+
+// NaN-propagating max/min: a NaN anywhere makes the result NaN (as NumPy's max).
+float DS_NAME(ds_max_f32)(const float *x, long n) {
+    vf acc = splat(-INFINITY);
+    vi nan = (vi){};
+    long i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        vf v = load(x + i);
+        nan |= (v != v);
+        acc = vmax(acc, v);
+    }
+    float m = hmax(acc);
+    int has_nan = __builtin_reduce_or(nan) != 0;
+    for (; i < n; i++) {
+        if (x[i] != x[i]) has_nan = 1;
+        if (x[i] > m) m = x[i];
+    }
+    return has_nan ? NAN : m;
+}
+
+float DS_NAME(ds_min_f32)(const float *x, long n) {
+    vf acc = splat(INFINITY);
+    vi nan = (vi){};
+    long i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        vf v = load(x + i);
+        nan |= (v != v);
+        acc = vmin(acc, v);
+    }
+    float m = hmin(acc);
+    int has_nan = __builtin_reduce_or(nan) != 0;
+    for (; i < n; i++) {
+        if (x[i] != x[i]) has_nan = 1;
+        if (x[i] < m) m = x[i];
+    }
+    return has_nan ? NAN : m;
+}
+
+typedef float vf8 __attribute__((vector_size(32)));
+typedef double vd8 __attribute__((vector_size(64)));
+
+// Horizontal sum in a fixed order, so that results do not depend on the instruction set.
+INLINE double hsum_d(vd8 v) {
+    double lanes[8];
+    memcpy(lanes, &v, sizeof lanes);
+    return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
+
+double DS_NAME(ds_sum_f32)(const float *x, long n) {
+    vd8 a0 = (vd8){}, a1 = (vd8){};
+    long i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        vf8 lo, hi;
+        memcpy(&lo, x + i, sizeof lo);
+        memcpy(&hi, x + i + 8, sizeof hi);
+        a0 += __builtin_convertvector(lo, vd8);
+        a1 += __builtin_convertvector(hi, vd8);
+    }
+    double s = hsum_d(a0 + a1);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+void DS_NAME(ds_softmax_rows_f32)(const float *x, float *y, long rows, long cols, int log) {
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float m = DS_NAME(ds_max_f32)(xr, cols);
+        if (m == -INFINITY) m = 0.0f;  // a row of -inf gives NaN below, as in PyTorch
+        vf mv = splat(m);
+        vd8 acc = (vd8){};
+        long i = 0;
+        for (; i + LANES <= cols; i += LANES) {
+            vf e = v_exp(load(xr + i) - mv);
+            if (!log) store(yr + i, e);
+            vf8 lo, hi;
+            memcpy(&lo, &e, sizeof lo);
+            memcpy(&hi, (const char *)&e + sizeof lo, sizeof hi);
+            acc += __builtin_convertvector(lo, vd8) + __builtin_convertvector(hi, vd8);
+        }
+        double sum = hsum_d(acc);
+        if (i < cols) {
+            float tmp[LANES];
+            for (int k = 0; k < LANES; k++) tmp[k] = -INFINITY;
+            memcpy(tmp, xr + i, (size_t)(cols - i) * sizeof(float));
+            vf e = v_exp(load(tmp) - mv);
+            store(tmp, e);
+            for (long k = 0; k < cols - i; k++) {
+                if (!log) yr[i + k] = tmp[k];
+                sum += tmp[k];
+            }
+        }
+        if (log) {
+            float shift = m + (float)__builtin_log(sum);
+            vf sv = splat(shift);
+            long j = 0;
+            for (; j + LANES <= cols; j += LANES) store(yr + j, load(xr + j) - sv);
+            for (; j < cols; j++) yr[j] = xr[j] - shift;
+        } else {
+            vf inv = splat((float)(1.0 / sum));
+            long j = 0;
+            for (; j + LANES <= cols; j += LANES) store(yr + j, load(yr + j) * inv);
+            for (; j < cols; j++) yr[j] *= (float)(1.0 / sum);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// DeepSwift: deep learning for Swift on Linux servers.
+///
+/// Importing `DeepSwift` brings in every part of the framework that has landed:
+///
+/// ```swift
+/// import DeepSwift
+///
+/// let x = Tensor.linspace(-3, 3, count: 7)
+/// print(x.gelu())
+/// ```
+@_exported import DeepSwiftTensor

@@ -1,0 +1,283 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Elementwise functions of two tensors, with NumPy broadcasting and PyTorch type promotion.
+///
+/// ```swift
+/// let a = Tensor([[1, 2, 3], [4, 5, 6]] as [[Float]])   // [2, 3]
+/// let b = Tensor([10, 20, 30] as [Float])                // [3], broadcast over rows
+/// a + b            // [[11, 22, 33], [14, 25, 36]]
+/// a * 2            // scalars keep the tensor's dtype
+/// (a .> 2)         // bool mask
+/// a.maximum(b)
+/// ```
+extension Tensor {
+    enum BinaryOp: String {
+        case add, sub, mul, div, pow, maximum, minimum
+        case equal, notEqual, less, lessEqual, greater, greaterEqual
+        case logicalAnd, logicalOr, logicalXor
+
+        var isComparison: Bool {
+            switch self {
+            case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
+            default: return false
+            }
+        }
+        var isLogical: Bool { self == .logicalAnd || self == .logicalOr || self == .logicalXor }
+    }
+
+    /// Computes `op(a, b)`. When `inPlace` is true and `a` is a uniquely referenced contiguous tensor
+    /// of the result's shape and dtype, the result is written over `a`'s storage.
+    static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, reuse: inout Tensor?) -> Tensor {
+        let outShape = broadcastShapeOrFail(a.shape, b.shape, op.rawValue)
+        var compute = DType.promoted(a.dtype, b.dtype)
+        if op.isLogical { compute = .bool }
+        else if op == .div && !compute.isFloatingPoint { compute = .float32 }
+        else if !op.isComparison && compute == .bool { compute = .int64 }
+        let outDType: DType = op.isComparison || op.isLogical ? .bool : compute
+        let lhs = a.cast(to: compute), rhs = b.cast(to: compute)
+
+        var out: Tensor
+        if var candidate = reuse, candidate.shape == outShape, candidate.dtype == outDType,
+           candidate.isContiguous, candidate.offset == 0, isKnownUniquelyReferenced(&candidate.storage) {
+            reuse = nil
+            out = candidate
+        } else {
+            out = Tensor(uninitializedShape: outShape, dtype: outDType)
+        }
+        let loop = StridedLoop(shape: outShape, lhs.broadcastStrides(to: outShape), rhs.broadcastStrides(to: outShape),
+                               contiguousStrides(for: outShape))
+        let pa = lhs.storage.pointer + lhs.offset * compute.byteSize
+        let pb = rhs.storage.pointer + rhs.offset * compute.byteSize
+        let po = out.storage.pointer
+        if out.count > 0 {
+            switch compute {
+            case .float32: floatingKernel(op, loop, pa, pb, po, Float.self)
+            case .float64: floatingKernel(op, loop, pa, pb, po, Double.self)
+            case .int32: integerKernel(op, loop, pa, pb, po, Int32.self)
+            case .int64: integerKernel(op, loop, pa, pb, po, Int64.self)
+            case .uint8: integerKernel(op, loop, pa, pb, po, UInt8.self)
+            case .bool: logicalKernel(op, loop, pa, pb, po)
+            }
+        }
+        withExtendedLifetime((lhs, rhs)) {}
+        return out
+    }
+
+    static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+        var none: Tensor? = nil
+        return binary(a, b, op, reuse: &none)
+    }
+
+    private static func floatingKernel<T: FloatElement>(
+        _ op: BinaryOp, _ loop: StridedLoop, _ pa: UnsafeMutableRawPointer, _ pb: UnsafeMutableRawPointer,
+        _ po: UnsafeMutableRawPointer, _: T.Type
+    ) {
+        let a = UnsafePointer(pa.assumingMemoryBound(to: T.self)), b = UnsafePointer(pb.assumingMemoryBound(to: T.self))
+        let out = po.assumingMemoryBound(to: T.self)
+        typealias K = ElementwiseKernels
+        switch op {
+        case .add: K.zip(loop, a, b, out) { $0 + $1 }
+        case .sub: K.zip(loop, a, b, out) { $0 - $1 }
+        case .mul: K.zip(loop, a, b, out) { $0 * $1 }
+        case .div: K.zip(loop, a, b, out) { $0 / $1 }
+        case .pow:
+            if T.self == Float.self {
+                K.zip(loop, a, b, out) { x, y in y == 2 ? x * x : T(Glibc.powf(Float(x), Float(y))) }
+            } else {
+                K.zip(loop, a, b, out) { x, y in y == 2 ? x * x : T(Glibc.pow(Double(x), Double(y))) }
+            }
+        case .maximum: K.zip(loop, a, b, out) { x, y in (x > y || x.isNaN) ? x : y }
+        case .minimum: K.zip(loop, a, b, out) { x, y in (x < y || x.isNaN) ? x : y }
+        default: comparisonKernel(op, loop, a, b, po.assumingMemoryBound(to: Bool.self))
+        }
+    }
+
+    private static func integerKernel<T: IntegerElement>(
+        _ op: BinaryOp, _ loop: StridedLoop, _ pa: UnsafeMutableRawPointer, _ pb: UnsafeMutableRawPointer,
+        _ po: UnsafeMutableRawPointer, _: T.Type
+    ) {
+        let a = UnsafePointer(pa.assumingMemoryBound(to: T.self)), b = UnsafePointer(pb.assumingMemoryBound(to: T.self))
+        let out = po.assumingMemoryBound(to: T.self)
+        typealias K = ElementwiseKernels
+        switch op {
+        case .add: K.zip(loop, a, b, out) { $0 &+ $1 }
+        case .sub: K.zip(loop, a, b, out) { $0 &- $1 }
+        case .mul: K.zip(loop, a, b, out) { $0 &* $1 }
+        case .pow: K.zip(loop, a, b, out) { x, y in integerPower(x, y) }
+        case .maximum: K.zip(loop, a, b, out) { Swift.max($0, $1) }
+        case .minimum: K.zip(loop, a, b, out) { Swift.min($0, $1) }
+        case .div: preconditionFailure("unreachable: integer division is computed in float32")
+        default: comparisonKernel(op, loop, a, b, po.assumingMemoryBound(to: Bool.self))
+        }
+    }
+
+    @inline(__always)
+    private static func integerPower<T: FixedWidthInteger>(_ base: T, _ exponent: T) -> T {
+        if exponent < 0 {
+            if base == 1 { return 1 }
+            if T.isSigned && base == 0 &- 1 { return exponent & 1 == 0 ? 1 : base }
+            return 0
+        }
+        var result: T = 1, b = base, e = exponent
+        while e > 0 {
+            if e & 1 == 1 { result = result &* b }
+            b = b &* b
+            e >>= 1
+        }
+        return result
+    }
+
+    private static func comparisonKernel<T: Comparable>(
+        _ op: BinaryOp, _ loop: StridedLoop, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<Bool>
+    ) {
+        typealias K = ElementwiseKernels
+        switch op {
+        case .equal: K.zip(loop, a, b, out) { $0 == $1 }
+        case .notEqual: K.zip(loop, a, b, out) { $0 != $1 }
+        case .less: K.zip(loop, a, b, out) { $0 < $1 }
+        case .lessEqual: K.zip(loop, a, b, out) { $0 <= $1 }
+        case .greater: K.zip(loop, a, b, out) { $0 > $1 }
+        case .greaterEqual: K.zip(loop, a, b, out) { $0 >= $1 }
+        default: preconditionFailure("binary: \(op) is not a comparison")
+        }
+    }
+
+    private static func logicalKernel(
+        _ op: BinaryOp, _ loop: StridedLoop, _ pa: UnsafeMutableRawPointer, _ pb: UnsafeMutableRawPointer, _ po: UnsafeMutableRawPointer
+    ) {
+        let a = UnsafePointer(pa.assumingMemoryBound(to: Bool.self)), b = UnsafePointer(pb.assumingMemoryBound(to: Bool.self))
+        let out = po.assumingMemoryBound(to: Bool.self)
+        typealias K = ElementwiseKernels
+        switch op {
+        case .logicalAnd: K.zip(loop, a, b, out) { $0 && $1 }
+        case .logicalOr: K.zip(loop, a, b, out) { $0 || $1 }
+        case .logicalXor: K.zip(loop, a, b, out) { $0 != $1 }
+        case .add, .mul, .maximum: K.zip(loop, a, b, out) { op == .mul ? ($0 && $1) : ($0 || $1) }
+        case .minimum: K.zip(loop, a, b, out) { $0 && $1 }
+        default:
+            let a8 = UnsafePointer(pa.assumingMemoryBound(to: UInt8.self)), b8 = UnsafePointer(pb.assumingMemoryBound(to: UInt8.self))
+            comparisonKernel(op, loop, a8, b8, out)
+        }
+    }
+
+    /// A 0-d tensor holding `value` in the dtype a scalar operand takes next to `tensor`:
+    /// the tensor's own dtype, except that a fractional value next to an integer tensor is float32.
+    static func scalarOperand(_ value: Double, like tensor: Tensor, integral: Bool) -> Tensor {
+        var dtype = tensor.dtype
+        if !integral && !dtype.isFloatingPoint { dtype = .float32 }
+        if integral && dtype == .bool { dtype = .int64 }
+        return Tensor.full([], value: value, dtype: dtype)
+    }
+
+    // MARK: Operators
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .add) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .sub) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .mul) }
+    /// True division: integer tensors give float32.
+    public static func / (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .div) }
+
+    public static func + (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: false), .add) }
+    public static func - (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: false), .sub) }
+    public static func * (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: false), .mul) }
+    public static func / (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: false), .div) }
+    public static func + (a: Double, b: Tensor) -> Tensor { binary(scalarOperand(a, like: b, integral: false), b, .add) }
+    public static func - (a: Double, b: Tensor) -> Tensor { binary(scalarOperand(a, like: b, integral: false), b, .sub) }
+    public static func * (a: Double, b: Tensor) -> Tensor { binary(scalarOperand(a, like: b, integral: false), b, .mul) }
+    public static func / (a: Double, b: Tensor) -> Tensor { binary(scalarOperand(a, like: b, integral: false), b, .div) }
+
+    public static func + (a: Tensor, b: Int) -> Tensor { binary(a, scalarOperand(Double(b), like: a, integral: true), .add) }
+    public static func - (a: Tensor, b: Int) -> Tensor { binary(a, scalarOperand(Double(b), like: a, integral: true), .sub) }
+    public static func * (a: Tensor, b: Int) -> Tensor { binary(a, scalarOperand(Double(b), like: a, integral: true), .mul) }
+    public static func / (a: Tensor, b: Int) -> Tensor { binary(a, scalarOperand(Double(b), like: a, integral: true), .div) }
+    public static func + (a: Int, b: Tensor) -> Tensor { binary(scalarOperand(Double(a), like: b, integral: true), b, .add) }
+    public static func - (a: Int, b: Tensor) -> Tensor { binary(scalarOperand(Double(a), like: b, integral: true), b, .sub) }
+    public static func * (a: Int, b: Tensor) -> Tensor { binary(scalarOperand(Double(a), like: b, integral: true), b, .mul) }
+    public static func / (a: Int, b: Tensor) -> Tensor { binary(scalarOperand(Double(a), like: b, integral: true), b, .div) }
+
+    /// In-place forms reuse the left operand's storage when it is not shared.
+    public static func += (a: inout Tensor, b: Tensor) { a.updateInPlace(b, .add) }
+    public static func -= (a: inout Tensor, b: Tensor) { a.updateInPlace(b, .sub) }
+    public static func *= (a: inout Tensor, b: Tensor) { a.updateInPlace(b, .mul) }
+    public static func /= (a: inout Tensor, b: Tensor) { a.updateInPlace(b, .div) }
+    public static func += (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .add) }
+    public static func -= (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .sub) }
+    public static func *= (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .mul) }
+    public static func /= (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .div) }
+
+    private mutating func updateInPlace(_ other: Tensor, _ op: BinaryOp) {
+        var reuse: Tensor? = self
+        self = Tensor(storage: TensorStorage.empty, dtype: dtype, shape: [0], strides: [1], offset: 0)
+        self = Tensor.binary(reuse!, other, op, reuse: &reuse)
+    }
+
+    /// Elementwise power.
+    public func pow(_ exponent: Tensor) -> Tensor { Tensor.binary(self, exponent, .pow) }
+    /// Elementwise power with a scalar exponent.
+    public func pow(_ exponent: Double) -> Tensor {
+        Tensor.binary(self, Tensor.scalarOperand(exponent, like: self, integral: exponent.rounded() == exponent), .pow)
+    }
+    /// Elementwise maximum (NaN propagates).
+    public func maximum(_ other: Tensor) -> Tensor { Tensor.binary(self, other, .maximum) }
+    /// Elementwise minimum (NaN propagates).
+    public func minimum(_ other: Tensor) -> Tensor { Tensor.binary(self, other, .minimum) }
+    public func maximum(_ other: Double) -> Tensor { maximum(Tensor.scalarOperand(other, like: self, integral: other.rounded() == other)) }
+    public func minimum(_ other: Double) -> Tensor { minimum(Tensor.scalarOperand(other, like: self, integral: other.rounded() == other)) }
+
+    // MARK: Comparisons (bool results)
+
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .equal) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .notEqual) }
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .less) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .lessEqual) }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .greater) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .greaterEqual) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .equal) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .notEqual) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .less) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .lessEqual) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .greater) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { binary(a, scalarOperand(b, like: a, integral: b.rounded() == b), .greaterEqual) }
+
+    // MARK: Logic (inputs read as bool: non-zero is true)
+
+    public func logicalAnd(_ other: Tensor) -> Tensor { Tensor.binary(self, other, .logicalAnd) }
+    public func logicalOr(_ other: Tensor) -> Tensor { Tensor.binary(self, other, .logicalOr) }
+    public func logicalXor(_ other: Tensor) -> Tensor { Tensor.binary(self, other, .logicalXor) }
+    public func logicalNot() -> Tensor { Tensor.binary(self, Tensor(true), .logicalXor) }
+    public static func .& (a: Tensor, b: Tensor) -> Tensor { a.logicalAnd(b) }
+    public static func .| (a: Tensor, b: Tensor) -> Tensor { a.logicalOr(b) }
+    public static func .^ (a: Tensor, b: Tensor) -> Tensor { a.logicalXor(b) }
+    public static prefix func .! (a: Tensor) -> Tensor { a.logicalNot() }
+
+    // MARK: Whole-tensor comparison
+
+    /// `true` when shapes match and every pair of elements is within `atol + rtol·|other|`.
+    public func isClose(to other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNaN: Bool = false) -> Bool {
+        guard shape == other.shape else { return false }
+        let a = doubles, b = other.doubles
+        for i in a.indices {
+            if a[i].isNaN || b[i].isNaN {
+                if !(equalNaN && a[i].isNaN && b[i].isNaN) { return false }
+                continue
+            }
+            if a[i] == b[i] { continue }
+            if Swift.abs(a[i] - b[i]) > atol + rtol * Swift.abs(b[i]) { return false }
+        }
+        return true
+    }
+}
+
+extension TensorStorage {
+    /// A zero-byte placeholder used while a tensor's storage is being moved.
+    static let empty = TensorStorage(byteCount: 0)
+}
+
+extension Tensor: Equatable {
+    /// Same shape, dtype and elements (NaN is unequal to everything, as in IEEE arithmetic).
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        a.shape == b.shape && a.dtype == b.dtype && a.doubles == b.doubles
+    }
+}

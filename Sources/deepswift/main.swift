@@ -1,0 +1,2 @@
+import DeepSwift
+print(Tensor.arange(3))

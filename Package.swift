@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "deepswift",
             dependencies: [
-                "DeepSwift",
+                "DeepSwift", "CDeepSwiftKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -28,6 +28,18 @@ INLINE vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
 INLINE vf vcopysign(vf magnitude, vf sign) {
     return (vf)(((vi)magnitude & 0x7fffffff) | ((vi)sign & (int32_t)0x80000000));
 }
+// Reciprocal. With AVX-512, the 14-bit hardware estimate refined by one Newton step (relative
+// error ~1e-8, well below float32 rounding) replaces the slow full-precision division.
+#if DS_HAVE_AVX512
+INLINE vf vrecip(vf d) {
+    vf r = (vf)__builtin_ia32_rcp14ps512_mask(d, (vf){}, (unsigned short)0xFFFF);
+    r = r * (2.0f - d * r);
+    return vselect(d == INFINITY, splat(0.0f), r);
+}
+#else
+INLINE vf vrecip(vf d) { return 1.0f / d; }
+#endif
+
 INLINE vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
 
@@ -52,6 +64,38 @@ INLINE vf v_exp(vf x) {
     vf s2 = (vf)((n2 + 127) << 23);
     vf result = p * s1 * s2;
     return vselect(x != x, x, result);  // NaN stays NaN
+}
+
+// e^x - 1 without cancellation near 0: with x = n ln2 + r, e^x - 1 = (2^n - 1) + 2^n (e^r - 1),
+// and e^r - 1 comes straight from the polynomial. Inputs are clamped to [-87, 88.5] (callers
+// handle overflow); NaN is not propagated (the public loop restores it).
+// Shared range reduction: e^x = s (1 + p) with s = 2^n and p = e^r - 1.
+typedef struct { vf s, p; } exp_parts;
+INLINE exp_parts v_exp_parts(vf x) {
+    vf xc = vmin(vmax(x, splat(-87.0f)), splat(88.5f));
+    vf n = __builtin_elementwise_roundeven(xc * 1.44269504088896341f);
+    vf r = vfma(n, splat(-0.693359375f), xc);
+    r = vfma(n, splat(2.12194440e-4f), r);
+    vf p = splat(1.9875691500e-4f);
+    p = vfma(p, r, splat(1.3981999507e-3f));
+    p = vfma(p, r, splat(8.3334519073e-3f));
+    p = vfma(p, r, splat(4.1665795894e-2f));
+    p = vfma(p, r, splat(1.6666665459e-1f));
+    p = vfma(p, r, splat(5.0000001201e-1f));
+    p = vfma(p, r * r, r);  // e^r - 1
+    vf s = (vf)((__builtin_convertvector(n, vi) + 127) << 23);  // 2^n
+    return (exp_parts){s, p};
+}
+
+INLINE vf v_expm1_core(vf x) {
+    exp_parts e = v_exp_parts(x);
+    return vfma(e.s, e.p, e.s - 1.0f);
+}
+
+// e^x for internal use where x <= 88.5 and results below 1e-38 may flush to zero.
+INLINE vf v_exp_core(vf x) {
+    exp_parts e = v_exp_parts(x);
+    return vfma(e.s, e.p, e.s);
 }
 
 // log: Cephes logf. Handles subnormals, zero (-inf), negatives (NaN), +inf and NaN.
@@ -98,36 +142,28 @@ INLINE vf v_log1p(vf x) {
 }
 
 INLINE vf v_expm1(vf x) {
-    vf u = v_exp(x);
-    vf um1 = u - 1.0f;
-    // Kahan: (u - 1) * x / log(u) is accurate near 0.
-    vf r = um1 * (x / v_log(u));
-    r = vselect(um1 == 0.0f, x, r);
-    r = vselect(um1 == -1.0f, splat(-1.0f), r);
-    r = vselect(u == INFINITY, u, r);
+    vf r = v_expm1_core(x);
+    r = vselect(x > 88.72283935546875f, splat(INFINITY), r);
     return vselect(x != x, x, r);
 }
 
+// tanh(|x|) = m / (m + 2) with m = e^(2|x|) - 1: accurate near 0, exact 1 beyond |x| = 9.
 INLINE vf v_tanh(vf x) {
-    vf ax = vabs(x);
-    vf e = v_exp(ax + ax);
-    vf big = 1.0f - 2.0f / (e + 1.0f);
-    vf z = x * x;
-    vf p = splat(-5.70498872745e-3f);
-    p = vfma(p, z, splat(2.06390887954e-2f));
-    p = vfma(p, z, splat(-5.37397155531e-2f));
-    p = vfma(p, z, splat(1.33314422036e-1f));
-    p = vfma(p, z, splat(-3.33332819422e-1f));
-    vf small = vfma(p * z, x, x);
-    return vselect(ax < 0.625f, small, vcopysign(big, x));
+    vf a = vmin(vabs(x), splat(9.0f));
+    vf m = v_expm1_core(a + a);
+    return vcopysign(m * vrecip(m + 2.0f), x);
 }
 
-INLINE vf v_sigmoid(vf x) { return 1.0f / (1.0f + v_exp(-x)); }
+INLINE vf v_sigmoid(vf x) {
+    // Beyond |x| = 87 the result is 0 or 1 to float precision (below 1e-38 flushes to 0).
+    vf r = vrecip(1.0f + v_exp_core(-x));
+    return vselect(x < -87.0f, splat(0.0f), r);
+}
 
 // erfc(|u|) with fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes erfcc).
 INLINE vf v_erfc_abs(vf u) {
     vf z = vabs(u);
-    vf t = 1.0f / (1.0f + 0.5f * z);
+    vf t = vrecip(1.0f + 0.5f * z);
     vf p = splat(0.17087277f);
     p = vfma(p, t, splat(-0.82215223f));
     p = vfma(p, t, splat(1.48851587f));
@@ -138,7 +174,7 @@ INLINE vf v_erfc_abs(vf u) {
     p = vfma(p, t, splat(0.37409196f));
     p = vfma(p, t, splat(1.00002368f));
     p = vfma(p, t, splat(-1.26551223f));
-    return t * v_exp(p - z * z);
+    return t * v_exp_core(vmax(p - z * z, splat(-87.0f)));
 }
 
 INLINE vf v_erf(vf x) {
@@ -166,7 +202,8 @@ INLINE vf v_gelu_erf(vf x) {
 INLINE vf v_gelu_tanh(vf x) {
     // 0.5 x (1 + tanh(z)) == x * sigmoid(2z)
     vf z = 0.7978845608028654f * vfma(0.044715f * x * x, x, x);
-    return x / (1.0f + v_exp(-2.0f * z));
+    vf r = x * vrecip(1.0f + v_exp_core(-2.0f * z));
+    return vselect(z < -43.0f, splat(0.0f) * x, r);
 }
 
 INLINE vf v_softplus(vf x) {
@@ -176,11 +213,15 @@ INLINE vf v_softplus(vf x) {
 INLINE vf v_swish(vf x) { return x * v_sigmoid(x); }
 
 INLINE vf v_elu(vf x, float alpha, float scale) {
-    vf neg = alpha * v_expm1(vmin(x, splat(0.0f)));
+    vf neg = alpha * v_expm1_core(vmin(x, splat(0.0f)));
     return scale * vselect(x > 0.0f, x, neg);
 }
 
-INLINE vf apply(ds_unary_op op, vf x, float alpha) {
+INLINE vf apply_op(ds_unary_op op, vf x, float alpha);
+// Every op maps NaN to NaN.
+INLINE vf apply(ds_unary_op op, vf x, float alpha) { return vselect(x != x, x, apply_op(op, x, alpha)); }
+
+INLINE vf apply_op(ds_unary_op op, vf x, float alpha) {
     switch (op) {
     case DS_UNARY_EXP: return v_exp(x);
     case DS_UNARY_LOG: return v_log(x);

@@ -77,19 +77,20 @@ extension Tensor {
         let a = UnsafePointer(pa.assumingMemoryBound(to: T.self)), b = UnsafePointer(pb.assumingMemoryBound(to: T.self))
         let out = po.assumingMemoryBound(to: T.self)
         typealias K = ElementwiseKernels
+        typealias B = BinaryFunctions
         switch op {
-        case .add: K.zip(loop, a, b, out) { $0 + $1 }
-        case .sub: K.zip(loop, a, b, out) { $0 - $1 }
-        case .mul: K.zip(loop, a, b, out) { $0 * $1 }
-        case .div: K.zip(loop, a, b, out) { $0 / $1 }
+        case .add: K.zip(loop, a, b, out, B.Add<T>())
+        case .sub: K.zip(loop, a, b, out, B.Subtract<T>())
+        case .mul: K.zip(loop, a, b, out, B.Multiply<T>())
+        case .div: K.zip(loop, a, b, out, B.Divide<T>())
         case .pow:
             if T.self == Float.self {
-                K.zip(loop, a, b, out) { x, y in y == 2 ? x * x : T(Glibc.powf(Float(x), Float(y))) }
+                K.zip(loop, a, b, out, B.Power<T> { x, y in T(Glibc.powf(Float(x), Float(y))) })
             } else {
-                K.zip(loop, a, b, out) { x, y in y == 2 ? x * x : T(Glibc.pow(Double(x), Double(y))) }
+                K.zip(loop, a, b, out, B.Power<T> { x, y in T(Glibc.pow(Double(x), Double(y))) })
             }
-        case .maximum: K.zip(loop, a, b, out) { x, y in (x > y || x.isNaN) ? x : y }
-        case .minimum: K.zip(loop, a, b, out) { x, y in (x < y || x.isNaN) ? x : y }
+        case .maximum: K.zip(loop, a, b, out, B.Maximum<T>())
+        case .minimum: K.zip(loop, a, b, out, B.Minimum<T>())
         default: comparisonKernel(op, loop, a, b, po.assumingMemoryBound(to: Bool.self))
         }
     }
@@ -101,45 +102,31 @@ extension Tensor {
         let a = UnsafePointer(pa.assumingMemoryBound(to: T.self)), b = UnsafePointer(pb.assumingMemoryBound(to: T.self))
         let out = po.assumingMemoryBound(to: T.self)
         typealias K = ElementwiseKernels
+        typealias B = BinaryFunctions
         switch op {
-        case .add: K.zip(loop, a, b, out) { $0 &+ $1 }
-        case .sub: K.zip(loop, a, b, out) { $0 &- $1 }
-        case .mul: K.zip(loop, a, b, out) { $0 &* $1 }
-        case .pow: K.zip(loop, a, b, out) { x, y in integerPower(x, y) }
-        case .maximum: K.zip(loop, a, b, out) { Swift.max($0, $1) }
-        case .minimum: K.zip(loop, a, b, out) { Swift.min($0, $1) }
+        case .add: K.zip(loop, a, b, out, B.WrappingAdd<T>())
+        case .sub: K.zip(loop, a, b, out, B.WrappingSubtract<T>())
+        case .mul: K.zip(loop, a, b, out, B.WrappingMultiply<T>())
+        case .pow: K.zip(loop, a, b, out, B.IntegerPower<T>())
+        case .maximum: K.zip(loop, a, b, out, B.IntegerMaximum<T>())
+        case .minimum: K.zip(loop, a, b, out, B.IntegerMinimum<T>())
         case .div: preconditionFailure("unreachable: integer division is computed in float32")
         default: comparisonKernel(op, loop, a, b, po.assumingMemoryBound(to: Bool.self))
         }
-    }
-
-    @inline(__always)
-    private static func integerPower<T: FixedWidthInteger>(_ base: T, _ exponent: T) -> T {
-        if exponent < 0 {
-            if base == 1 { return 1 }
-            if T.isSigned && base == 0 &- 1 { return exponent & 1 == 0 ? 1 : base }
-            return 0
-        }
-        var result: T = 1, b = base, e = exponent
-        while e > 0 {
-            if e & 1 == 1 { result = result &* b }
-            b = b &* b
-            e >>= 1
-        }
-        return result
     }
 
     private static func comparisonKernel<T: Comparable>(
         _ op: BinaryOp, _ loop: StridedLoop, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<Bool>
     ) {
         typealias K = ElementwiseKernels
+        typealias B = BinaryFunctions
         switch op {
-        case .equal: K.zip(loop, a, b, out) { $0 == $1 }
-        case .notEqual: K.zip(loop, a, b, out) { $0 != $1 }
-        case .less: K.zip(loop, a, b, out) { $0 < $1 }
-        case .lessEqual: K.zip(loop, a, b, out) { $0 <= $1 }
-        case .greater: K.zip(loop, a, b, out) { $0 > $1 }
-        case .greaterEqual: K.zip(loop, a, b, out) { $0 >= $1 }
+        case .equal: K.zip(loop, a, b, out, B.Equal<T>())
+        case .notEqual: K.zip(loop, a, b, out, B.NotEqual<T>())
+        case .less: K.zip(loop, a, b, out, B.Less<T>())
+        case .lessEqual: K.zip(loop, a, b, out, B.LessEqual<T>())
+        case .greater: K.zip(loop, a, b, out, B.Greater<T>())
+        case .greaterEqual: K.zip(loop, a, b, out, B.GreaterEqual<T>())
         default: preconditionFailure("binary: \(op) is not a comparison")
         }
     }
@@ -150,12 +137,11 @@ extension Tensor {
         let a = UnsafePointer(pa.assumingMemoryBound(to: Bool.self)), b = UnsafePointer(pb.assumingMemoryBound(to: Bool.self))
         let out = po.assumingMemoryBound(to: Bool.self)
         typealias K = ElementwiseKernels
+        typealias B = BinaryFunctions
         switch op {
-        case .logicalAnd: K.zip(loop, a, b, out) { $0 && $1 }
-        case .logicalOr: K.zip(loop, a, b, out) { $0 || $1 }
-        case .logicalXor: K.zip(loop, a, b, out) { $0 != $1 }
-        case .add, .mul, .maximum: K.zip(loop, a, b, out) { op == .mul ? ($0 && $1) : ($0 || $1) }
-        case .minimum: K.zip(loop, a, b, out) { $0 && $1 }
+        case .logicalAnd, .mul, .minimum: K.zip(loop, a, b, out, B.And())
+        case .logicalOr, .add, .maximum: K.zip(loop, a, b, out, B.Or())
+        case .logicalXor: K.zip(loop, a, b, out, B.Xor())
         default:
             let a8 = UnsafePointer(pa.assumingMemoryBound(to: UInt8.self)), b8 = UnsafePointer(pb.assumingMemoryBound(to: UInt8.self))
             comparisonKernel(op, loop, a8, b8, out)

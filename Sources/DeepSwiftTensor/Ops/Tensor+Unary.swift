@@ -83,7 +83,7 @@ extension Tensor {
         return out
     }
 
-    private static func unaryFloat32(_ op: UnaryOp, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    private static func unaryFloat32(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         if let kernel = op.vectorKernel {
             var alpha: Float = 1
             if case .elu(let a) = op { alpha = Float(a) }
@@ -96,72 +96,74 @@ extension Tensor {
         unaryFloating(op, x, y, n)
     }
 
-    private static func unaryFloat64(_ op: UnaryOp, _ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    private static func unaryFloat64(_ op: UnaryOp, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
         typealias K = ElementwiseKernels
+        typealias D = ClosureFunction<Double, Double>
         switch op {
-        case .exp: K.map(x, y, n) { Glibc.exp($0) }
-        case .log: K.map(x, y, n) { Glibc.log($0) }
-        case .log1p: K.map(x, y, n) { Glibc.log1p($0) }
-        case .expm1: K.map(x, y, n) { Glibc.expm1($0) }
-        case .tanh: K.map(x, y, n) { Glibc.tanh($0) }
-        case .sigmoid: K.map(x, y, n) { 1 / (1 + Glibc.exp(-$0)) }
+        case .exp: K.map(x, y, n, D { Glibc.exp($0) })
+        case .log: K.map(x, y, n, D { Glibc.log($0) })
+        case .log1p: K.map(x, y, n, D { Glibc.log1p($0) })
+        case .expm1: K.map(x, y, n, D { Glibc.expm1($0) })
+        case .tanh: K.map(x, y, n, D { Glibc.tanh($0) })
+        case .sigmoid: K.map(x, y, n, D { 1 / (1 + Glibc.exp(-$0)) })
         case .geluErf:
-            K.map(x, y, n) { v in v >= 0 ? v * (1 - 0.5 * Glibc.erfc(v * 0.7071067811865476)) : 0.5 * v * Glibc.erfc(-v * 0.7071067811865476) }
+            K.map(x, y, n, D { (v: Double) -> Double in v >= 0 ? v * (1 - 0.5 * Glibc.erfc(v * 0.7071067811865476)) : 0.5 * v * Glibc.erfc(-v * 0.7071067811865476) })
         case .geluTanh:
-            K.map(x, y, n) { v in 0.5 * v * (1 + Glibc.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))) }
-        case .softplus: K.map(x, y, n) { v in Swift.max(v, 0) + Glibc.log1p(Glibc.exp(-Swift.abs(v))) }
-        case .swish: K.map(x, y, n) { v in v / (1 + Glibc.exp(-v)) }
-        case .elu(let alpha): K.map(x, y, n) { v in v > 0 ? v : alpha * Glibc.expm1(v) }
+            K.map(x, y, n, D { (v: Double) -> Double in 0.5 * v * (1 + Glibc.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))) })
+        case .softplus: K.map(x, y, n, D { (v: Double) -> Double in Swift.max(v, 0) + Glibc.log1p(Glibc.exp(-Swift.abs(v))) })
+        case .swish: K.map(x, y, n, D { (v: Double) -> Double in v / (1 + Glibc.exp(-v)) })
+        case .elu(let alpha): K.map(x, y, n, D { (v: Double) -> Double in v > 0 ? v : alpha * Glibc.expm1(v) })
         case .selu:
-            K.map(x, y, n) { v in 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Glibc.expm1(v)) }
-        case .erf: K.map(x, y, n) { Glibc.erf($0) }
+            K.map(x, y, n, D { (v: Double) -> Double in 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Glibc.expm1(v)) })
+        case .erf: K.map(x, y, n, D { Glibc.erf($0) })
         default: unaryFloating(op, x, y, n)
         }
     }
 
     /// Ops written once for both float types (they compile to vector code or one libm call).
-    private static func unaryFloating<T: FloatElement>(_ op: UnaryOp, _ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    private static func unaryFloating<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
         typealias K = ElementwiseKernels
+        typealias F = FloatFunctions
         switch op {
-        case .neg: K.map(x, y, n) { -$0 }
-        case .abs: K.map(x, y, n) { Swift.abs($0) }
-        case .sign: K.map(x, y, n) { v in v > 0 ? 1 : (v < 0 ? -1 : v) }
-        case .square: K.map(x, y, n) { $0 * $0 }
-        case .relu: K.map(x, y, n) { v in v > 0 ? v : (v.isNaN ? v : 0) }
-        case .leakyRelu(let slope):
-            let s = T(slope)
-            K.map(x, y, n) { v in v > 0 ? v : v * s }
-        case .floor: K.map(x, y, n) { $0.rounded(.down) }
-        case .ceil: K.map(x, y, n) { $0.rounded(.up) }
-        case .round: K.map(x, y, n) { $0.rounded(.toNearestOrEven) }
+        case .neg: K.map(x, y, n, F.Negate<T>())
+        case .abs: K.map(x, y, n, F.Absolute<T>())
+        case .sign: K.map(x, y, n, F.Sign<T>())
+        case .square: K.map(x, y, n, F.Square<T>())
+        case .relu: K.map(x, y, n, F.ReLU<T>())
+        case .leakyRelu(let slope): K.map(x, y, n, F.LeakyReLU<T>(slope: T(slope)))
+        case .floor: K.map(x, y, n, F.Floor<T>())
+        case .ceil: K.map(x, y, n, F.Ceil<T>())
+        case .round: K.map(x, y, n, F.Round<T>())
         case .clamp(let lo, let hi):
-            let l = lo.map { T($0) } ?? -T.infinity, h = hi.map { T($0) } ?? T.infinity
-            K.map(x, y, n) { v in v < l ? l : (v > h ? h : v) }
-        case .sqrt: K.map(x, y, n) { $0.squareRoot() }
-        case .rsqrt: K.map(x, y, n) { 1 / $0.squareRoot() }
-        case .reciprocal: K.map(x, y, n) { 1 / $0 }
+            K.map(x, y, n, F.Clamp<T>(low: lo.map { T($0) } ?? -T.infinity, high: hi.map { T($0) } ?? T.infinity))
+        case .sqrt: K.map(x, y, n, F.SquareRoot<T>())
+        case .rsqrt: K.map(x, y, n, F.ReciprocalSquareRoot<T>())
+        case .reciprocal: K.map(x, y, n, F.Reciprocal<T>())
         case .sin:
-            if T.self == Float.self { K.map(x, y, n) { T(Glibc.sinf(Float($0))) } } else { K.map(x, y, n) { T(Glibc.sin(Double($0))) } }
+            if T.self == Float.self { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.sinf(Float($0))) }) }
+            else { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.sin(Double($0))) }) }
         case .cos:
-            if T.self == Float.self { K.map(x, y, n) { T(Glibc.cosf(Float($0))) } } else { K.map(x, y, n) { T(Glibc.cos(Double($0))) } }
+            if T.self == Float.self { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.cosf(Float($0))) }) }
+            else { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.cos(Double($0))) }) }
         default:
             preconditionFailure("unary: \(op) has no generic floating-point kernel")
         }
     }
 
-    private static func unaryInteger<T: IntegerElement>(_ op: UnaryOp, _ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    private static func unaryInteger<T: IntegerElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
         typealias K = ElementwiseKernels
+        typealias I = IntegerFunctions
         switch op {
-        case .neg: K.map(x, y, n) { 0 &- $0 }
-        case .abs: K.map(x, y, n) { v in v < 0 ? 0 &- v : v }
-        case .sign: K.map(x, y, n) { v in v > 0 ? 1 : (v < 0 ? 0 &- 1 : 0) }
-        case .square: K.map(x, y, n) { $0 &* $0 }
-        case .relu: K.map(x, y, n) { v in v > 0 ? v : 0 }
-        case .floor, .ceil, .round: K.map(x, y, n) { $0 }
+        case .neg: K.map(x, y, n, I.Negate<T>())
+        case .abs: K.map(x, y, n, I.Absolute<T>())
+        case .sign: K.map(x, y, n, I.Sign<T>())
+        case .square: K.map(x, y, n, I.Square<T>())
+        case .relu: K.map(x, y, n, I.ReLU<T>())
+        case .floor, .ceil, .round: K.map(x, y, n, I.Identity<T>())
         case .clamp(let lo, let hi):
-            let l = lo.map { T(fromDouble: $0.rounded(.up)) } ?? T.min
-            let h = hi.map { T(fromDouble: $0.rounded(.down)) } ?? T.max
-            K.map(x, y, n) { v in v < l ? l : (v > h ? h : v) }
+            let l = lo.map { Swift.max(T(fromDouble: $0.rounded(.up)), T.min) } ?? T.min
+            let h = hi.map { T(fromDouble: Swift.min($0.rounded(.down), Double(T.max))) } ?? T.max
+            K.map(x, y, n, I.Clamp<T>(low: l, high: h))
         default:
             preconditionFailure("unary: \(op) is computed in floating point")
         }

@@ -1,0 +1,121 @@
+import ArgumentParser
+import DeepSwift
+import Foundation
+
+/// `deepswift bench ...`: release-mode micro-benchmarks, one JSON object as the last line.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
+        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self])
+}
+
+/// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
+/// returns the fastest run in seconds.
+func bestTime(minimumSeconds: Double = 1.0, _ body: () -> Void) -> Double {
+    body()
+    var best = Double.infinity
+    var elapsed = 0.0, runs = 0
+    while elapsed < minimumSeconds || runs < 3 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        best = Swift.min(best, seconds)
+        elapsed += seconds
+        runs += 1
+    }
+    return best
+}
+
+struct MatmulBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "matmul", abstract: "Square matrix product through BLAS.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Matrix size N (N×N · N×N).") var size = 2048
+    @Option(help: "float32 or float64.") var dtype = "float32"
+
+    func run() throws {
+        compute.apply()
+        guard let type = DType(rawValue: dtype), type.isFloatingPoint else {
+            throw ValidationError("--dtype must be float32 or float64, got '\(dtype)'")
+        }
+        var rng = PhiloxGenerator(seed: 1)
+        let a = Tensor.uniform([size, size], low: -1, high: 1, dtype: type, using: &rng)
+        let b = Tensor.uniform([size, size], low: -1, high: 1, dtype: type, using: &rng)
+        var sink = 0
+        let seconds = bestTime { sink &+= a.matmul(b).count }
+        let gflops = 2 * Double(size) * Double(size) * Double(size) / seconds / 1e9
+        print(jsonLine([("op", .string("matmul")), ("size", .int(size)), ("dtype", .string(dtype)),
+                        ("gflops", .double(gflops)), ("threads", .int(ThreadSettings.numThreads))]))
+        if sink == -1 { print(sink) }
+    }
+}
+
+struct ElementwiseBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "elementwise", abstract: "Elementwise float32 ops over a large vector.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "add, mul, exp, tanh, sigmoid, relu, gelu (erf form), gelu-tanh, log, softplus, swish.") var op = "exp"
+    @Option(help: "Number of elements.") var count = 16 * 1024 * 1024
+
+    func run() throws {
+        compute.apply()
+        var rng = PhiloxGenerator(seed: 2)
+        let a = Tensor.uniform([count], low: -4, high: 4, using: &rng)
+        let b = Tensor.uniform([count], low: -4, high: 4, using: &rng)
+        let operation: () -> Tensor
+        var bytesPerElement = 8.0
+        switch op {
+        case "add": operation = { a + b }; bytesPerElement = 12
+        case "mul": operation = { a * b }; bytesPerElement = 12
+        case "exp": operation = { a.exp() }
+        case "tanh": operation = { a.tanh() }
+        case "sigmoid": operation = { a.sigmoid() }
+        case "relu": operation = { a.relu() }
+        case "gelu": operation = { a.gelu() }
+        case "gelu-tanh": operation = { a.gelu(approximation: .tanh) }
+        case "log": operation = { a.abs().log() }
+        case "softplus": operation = { a.softplus() }
+        case "swish": operation = { a.swish() }
+        default: throw ValidationError("unknown --op '\(op)'")
+        }
+        var sink = 0
+        let seconds = bestTime { sink &+= operation().count }
+        report(op: op, count: count, seconds: seconds, bytesPerElement: bytesPerElement)
+        if sink == -1 { print(sink) }
+    }
+}
+
+struct ReduceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reduce", abstract: "Reductions over a large float32 tensor.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "sum, max or softmax (rows of 1024).") var op = "sum"
+    @Option(help: "Number of elements.") var count = 16 * 1024 * 1024
+
+    func run() throws {
+        compute.apply()
+        var rng = PhiloxGenerator(seed: 3)
+        let a = Tensor.uniform([count], low: -4, high: 4, using: &rng)
+        let operation: () -> Tensor
+        var bytesPerElement = 4.0
+        switch op {
+        case "sum": operation = { a.sum() }
+        case "max": operation = { a.max() }
+        case "softmax":
+            let rows = a.reshaped([count / 1024, 1024])
+            operation = { rows.softmax(axis: -1) }
+            bytesPerElement = 8
+        default: throw ValidationError("unknown --op '\(op)'")
+        }
+        var sink = 0
+        let seconds = bestTime { sink &+= operation().count }
+        report(op: op, count: count, seconds: seconds, bytesPerElement: bytesPerElement)
+        if sink == -1 { print(sink) }
+    }
+}
+
+func report(op: String, count: Int, seconds: Double, bytesPerElement: Double) {
+    print(jsonLine([("op", .string(op)), ("count", .int(count)),
+                    ("gbps", .double(Double(count) * bytesPerElement / seconds / 1e9)),
+                    ("melem_per_s", .double(Double(count) / seconds / 1e6)),
+                    ("ms", .double(seconds * 1e3)),
+                    ("threads", .int(ThreadSettings.numThreads))]))
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import DeepSwift
+
+/// The `deepswift` command-line tool.
+@main
+struct DeepSwiftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deepswift",
+        abstract: "DeepSwift: deep learning for Swift on Linux servers.",
+        subcommands: [DemoCommand.self, BenchCommand.self, InfoCommand.self])
+}
+
+/// Options every computing subcommand accepts.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Threads for every pool (DeepSwift and OpenBLAS). Default: DEEPSWIFT_NUM_THREADS or the core count.")
+    var threads: Int?
+
+    func apply() {
+        if let threads { ThreadSettings.numThreads = threads }
+    }
+}
+
+/// Formats one flat JSON object with keys in the given order.
+func jsonLine(_ fields: [(String, JSONValue)]) -> String {
+    "{" + fields.map { "\"\($0.0)\":\($0.1.text)" }.joined(separator: ",") + "}"
+}
+
+enum JSONValue {
+    case string(String), int(Int), double(Double), bool(Bool)
+    var text: String {
+        switch self {
+        case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? String((d * 1000).rounded() / 1000) : "null"
+        case .bool(let b): return b ? "true" : "false"
+        }
+    }
+}

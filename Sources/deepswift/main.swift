@@ -1,2 +1,0 @@
-import DeepSwift
-print(Tensor.arange(3))

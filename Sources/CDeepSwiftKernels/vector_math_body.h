@@ -160,9 +160,10 @@ INLINE vf v_sigmoid(vf x) {
     return vselect(x < -87.0f, splat(0.0f), r);
 }
 
-// erfc(|u|) with fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes erfcc).
-INLINE vf v_erfc_abs(vf u) {
-    vf z = vabs(u);
+// erfc(z) for z = |u| >= 0 with fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical
+// Recipes' erfcc). The caller passes z² as an exact double-float sum z2_hi + z2_lo: in the tail,
+// erfc ~ e^(-z²), so any rounding of z² becomes relative error of the result.
+INLINE vf v_erfc_core(vf z, vf z2_hi, vf z2_lo) {
     vf t = vrecip(1.0f + 0.5f * z);
     vf p = splat(0.17087277f);
     p = vfma(p, t, splat(-0.82215223f));
@@ -174,7 +175,13 @@ INLINE vf v_erfc_abs(vf u) {
     p = vfma(p, t, splat(0.37409196f));
     p = vfma(p, t, splat(1.00002368f));
     p = vfma(p, t, splat(-1.26551223f));
-    return t * v_exp_core(vmax(p - z * z, splat(-87.0f)));
+    vf r = t * v_exp_core(vmax((p - z2_hi) - z2_lo, splat(-87.0f)));
+    return vselect(z > 10.0f, splat(0.0f), r);  // erfc(10) < 1e-44
+}
+
+INLINE vf v_erfc_abs(vf x) {
+    vf x2 = x * x;
+    return v_erfc_core(vabs(x), x2, vfma(x, x, -x2));
 }
 
 INLINE vf v_erf(vf x) {
@@ -193,7 +200,9 @@ INLINE vf v_erf(vf x) {
 }
 
 INLINE vf v_gelu_erf(vf x) {
-    vf c = v_erfc_abs(x * 0.70710678118654752f);
+    // erfc(|x|/√2), with (x/√2)² = x²/2 formed exactly from x (not from the rounded x/√2).
+    vf x2 = x * x;
+    vf c = v_erfc_core(vabs(x) * 0.70710678118654752f, 0.5f * x2, 0.5f * vfma(x, x, -x2));
     // x >= 0: x * (1 - erfc/2); x < 0: x * erfc/2. No cancellation in either tail.
     vf half_c = 0.5f * c;
     return vselect(x >= 0.0f, x * (1.0f - half_c), x * half_c);

@@ -16,7 +16,7 @@ struct DemoCommand: ParsableCommand {
         let x = Tensor.arange(12).cast(to: .float32).reshaped([3, 4])
         print("x =", x)
         print("x.T (a view, no copy) =", x.T)
-        print("x[1..., .range(step: -1)] =", x[1..., TensorSlice.range(step: -1)])
+        print("x[1..., .range(step: -1)] =", x[1..., .range(step: -1)])
         print("softmax(x, axis: 1) =", x.softmax(axis: 1))
         let w = Tensor.normal([4, 2], std: 0.5, using: &rng)
         print("w ~ N(0, 0.5²) =", w)

@@ -22,7 +22,7 @@ extension Tensor {
     /// Like ``broadcastShape(_:_:)`` but traps with both shapes in the message.
     static func broadcastShapeOrFail(_ a: [Int], _ b: [Int], _ operation: String) -> [Int] {
         guard let shape = broadcastShape(a, b) else {
-            preconditionFailure("\(operation): shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast together")
+            tensorFailure("\(operation): shapes \(shapeString(a)) and \(shapeString(b)) cannot be broadcast together")
         }
         return shape
     }
@@ -30,13 +30,13 @@ extension Tensor {
     /// Strides of this tensor viewed with `shape` (which it must broadcast to): 0 on broadcast axes.
     func broadcastStrides(to target: [Int]) -> [Int] {
         let lead = target.count - rank
-        precondition(lead >= 0, "broadcast: cannot broadcast shape \(shapeString(shape)) to \(shapeString(target))")
+        tensorCheck(lead >= 0, "broadcast: cannot broadcast shape \(shapeString(shape)) to \(shapeString(target))")
         var result = [Int](repeating: 0, count: target.count)
         for axis in 0..<rank {
             let t = target[lead + axis]
             if shape[axis] == t { result[lead + axis] = t == 1 ? 0 : strides[axis] }
             else if shape[axis] == 1 { result[lead + axis] = 0 }
-            else { preconditionFailure("broadcast: cannot broadcast shape \(shapeString(shape)) to \(shapeString(target))") }
+            else { tensorFailure("broadcast: cannot broadcast shape \(shapeString(shape)) to \(shapeString(target))") }
         }
         return result
     }

@@ -13,7 +13,7 @@ extension Tensor {
     /// ```
     public init<T: TensorElement>(_ scalars: [T], shape: [Int]? = nil) {
         let shape = shape ?? [scalars.count]
-        precondition(shape.reduce(1, *) == scalars.count,
+        tensorCheck(shape.reduce(1, *) == scalars.count,
                      "Tensor(_:shape:): \(scalars.count) scalars do not fill shape \(shapeString(shape)) (\(shape.reduce(1, *)) elements)")
         self.init(uninitializedShape: shape, dtype: T.dtype)
         let destination = storage.pointer.assumingMemoryBound(to: T.self)
@@ -34,7 +34,7 @@ extension Tensor {
     /// A 2-D tensor from nested arrays (rows must have equal lengths).
     public init<T: TensorElement>(_ rows: [[T]]) {
         let columns = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == columns }, "Tensor(_:): ragged nested array (rows of different lengths)")
+        tensorCheck(rows.allSatisfy { $0.count == columns }, "Tensor(_:): ragged nested array (rows of different lengths)")
         self.init(rows.flatMap { $0 }, shape: [rows.count, columns])
     }
 
@@ -42,7 +42,7 @@ extension Tensor {
     public init<T: TensorElement>(_ planes: [[[T]]]) {
         let rows = planes.first?.count ?? 0
         let columns = planes.first?.first?.count ?? 0
-        precondition(planes.allSatisfy { $0.count == rows && $0.allSatisfy { $0.count == columns } },
+        tensorCheck(planes.allSatisfy { $0.count == rows && $0.allSatisfy { $0.count == columns } },
                      "Tensor(_:): ragged nested array")
         self.init(planes.flatMap { $0.flatMap { $0 } }, shape: [planes.count, rows, columns])
     }
@@ -81,7 +81,7 @@ extension Tensor {
     /// Tensor.arange(0, 1, step: 0.25)         // [0, 0.25, 0.5, 0.75] float32
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType? = nil) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        tensorCheck(step != 0, "arange: step must not be zero")
         let count = Swift.max(0, Int((((end - start) / step)).rounded(.up)))
         let integral = start.rounded() == start && step.rounded() == step
         let dtype = dtype ?? (integral ? .int64 : .float32)
@@ -98,7 +98,7 @@ extension Tensor {
 
     /// `count` evenly spaced values from `start` to `end` inclusive.
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        precondition(count >= 0, "linspace: count must be non-negative, got \(count)")
+        tensorCheck(count >= 0, "linspace: count must be non-negative, got \(count)")
         let t = Tensor(uninitializedShape: [count], dtype: dtype)
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         for i in 0..<count {

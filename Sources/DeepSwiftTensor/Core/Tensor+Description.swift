@@ -106,7 +106,10 @@ struct ElementFormat {
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         if scientific { return String(format: "%.4e", v) }
         if decimals == 0 { return String(format: "%.0f", v) + "." }
-        return String(format: "%.\(decimals)f", v)
+        // NumPy style: trailing zeros become spaces so that the decimal points line up.
+        let text = String(format: "%.\(decimals)f", v)
+        let trimmed = text.reversed().drop { $0 == "0" }
+        return String(trimmed.reversed()) + String(repeating: " ", count: text.count - trimmed.count)
     }
 
     func string(_ v: Double) -> String {

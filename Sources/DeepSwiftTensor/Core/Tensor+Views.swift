@@ -23,15 +23,15 @@ extension Tensor {
     func resolvedShape(_ newShape: [Int]) -> [Int] {
         var target = newShape
         let inferred = target.indices.filter { target[$0] == -1 }
-        precondition(inferred.count <= 1, "reshape: more than one -1 in \(shapeString(newShape))")
-        precondition(target.allSatisfy { $0 >= -1 }, "reshape: invalid dimension in \(shapeString(newShape))")
+        tensorCheck(inferred.count <= 1, "reshape: more than one -1 in \(shapeString(newShape))")
+        tensorCheck(target.allSatisfy { $0 >= -1 }, "reshape: invalid dimension in \(shapeString(newShape))")
         if let axis = inferred.first {
             let known = target.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
-            precondition(known != 0 && count % known == 0,
+            tensorCheck(known != 0 && count % known == 0,
                          "reshape: cannot reshape tensor of shape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
             target[axis] = count / known
         }
-        precondition(target.reduce(1, *) == count,
+        tensorCheck(target.reduce(1, *) == count,
                      "reshape: cannot reshape tensor of shape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
         return target
     }
@@ -76,7 +76,7 @@ extension Tensor {
     public func flattened(startAxis: Int = 0, endAxis: Int = -1) -> Tensor {
         if rank == 0 { return reshaped([1]) }
         let start = normalizedAxis(startAxis), end = normalizedAxis(endAxis)
-        precondition(start <= end, "flattened: startAxis \(startAxis) is after endAxis \(endAxis) for shape \(shapeString(shape))")
+        tensorCheck(start <= end, "flattened: startAxis \(startAxis) is after endAxis \(endAxis) for shape \(shapeString(shape))")
         let merged = shape[start...end].reduce(1, *)
         return reshaped(Array(shape[..<start]) + [merged] + Array(shape[(end + 1)...]))
     }
@@ -89,9 +89,9 @@ extension Tensor {
     /// Tensor.zeros([2, 3, 4]).permuted([2, 0, 1])   // shape [4, 2, 3]
     /// ```
     public func permuted(_ axes: [Int]) -> Tensor {
-        precondition(axes.count == rank, "permuted: \(axes) does not list \(rank) axes for shape \(shapeString(shape))")
+        tensorCheck(axes.count == rank, "permuted: \(axes) does not list \(rank) axes for shape \(shapeString(shape))")
         let normalized = axes.map { normalizedAxis($0) }
-        precondition(Set(normalized).count == rank, "permuted: \(axes) repeats an axis")
+        tensorCheck(Set(normalized).count == rank, "permuted: \(axes) repeats an axis")
         return Tensor(storage: storage, dtype: dtype, shape: normalized.map { shape[$0] },
                       strides: normalized.map { strides[$0] }, offset: offset)
     }
@@ -140,7 +140,7 @@ extension Tensor {
     /// Inserts an axis of length 1 at `axis` (which may be `rank`, or negative).
     public func unsqueezed(axis: Int) -> Tensor {
         let a = axis < 0 ? axis + rank + 1 : axis
-        precondition(a >= 0 && a <= rank, "unsqueezed: axis \(axis) out of range for shape \(shapeString(shape))")
+        tensorCheck(a >= 0 && a <= rank, "unsqueezed: axis \(axis) out of range for shape \(shapeString(shape))")
         var newShape = shape, newStrides = strides
         newShape.insert(1, at: a)
         newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
@@ -188,18 +188,18 @@ extension Tensor {
 
     /// Applies slice items (see the subscript) and returns the view.
     public func sliced(_ items: [TensorSlice]) -> Tensor {
-        let consuming = items.filter { $0 != .newAxis && $0 != .ellipsis }.count
-        precondition(items.filter({ $0 == .ellipsis }).count <= 1, "subscript: more than one ellipsis")
-        precondition(consuming <= rank, "subscript: \(consuming) indices for a tensor of shape \(shapeString(shape))")
+        let consuming = items.filter { $0 != .insertedAxis && $0 != .remainingAxes }.count
+        tensorCheck(items.filter({ $0 == .remainingAxes }).count <= 1, "subscript: more than one ellipsis")
+        tensorCheck(consuming <= rank, "subscript: \(consuming) indices for a tensor of shape \(shapeString(shape))")
         var expandedItems: [TensorSlice] = []
         for item in items {
-            if item == .ellipsis {
+            if item == .remainingAxes {
                 expandedItems.append(contentsOf: Array(repeating: .all, count: rank - consuming))
             } else {
                 expandedItems.append(item)
             }
         }
-        if !items.contains(.ellipsis) {
+        if !items.contains(.remainingAxes) {
             expandedItems.append(contentsOf: Array(repeating: .all, count: rank - consuming))
         }
         var newShape: [Int] = [], newStrides: [Int] = []
@@ -207,14 +207,14 @@ extension Tensor {
         var axis = 0
         for item in expandedItems {
             switch item {
-            case .newAxis:
+            case .insertedAxis:
                 newShape.append(1)
                 newStrides.append(0)
-            case .ellipsis:
+            case .remainingAxes:
                 break
             case .index(let raw):
                 let i = raw < 0 ? raw + shape[axis] : raw
-                precondition(i >= 0 && i < shape[axis], "subscript: index \(raw) out of range for axis \(axis) of size \(shape[axis]) (shape \(shapeString(shape)))")
+                tensorCheck(i >= 0 && i < shape[axis], "subscript: index \(raw) out of range for axis \(axis) of size \(shape[axis]) (shape \(shapeString(shape)))")
                 newOffset += i * strides[axis]
                 axis += 1
             case .range(let start, let end, let step):
@@ -231,7 +231,7 @@ extension Tensor {
 
     /// Python slice semantics: clamps bounds, handles negative indices and steps.
     static func sliceBounds(start: Int?, end: Int?, step: Int, size: Int) -> (first: Int, count: Int) {
-        precondition(step != 0, "subscript: slice step must not be zero")
+        tensorCheck(step != 0, "subscript: slice step must not be zero")
         if step > 0 {
             var s = start ?? 0, e = end ?? size
             if s < 0 { s += size }
@@ -254,7 +254,7 @@ extension Tensor {
         makeUniqueContiguous()
         var region = sliced(items)
         let source = value.cast(to: dtype)
-        precondition(Tensor.broadcastShape(source.shape, region.shape) == region.shape,
+        tensorCheck(Tensor.broadcastShape(source.shape, region.shape) == region.shape,
                      "subscript assignment: value of shape \(shapeString(value.shape)) cannot be broadcast to the selected region \(shapeString(region.shape))")
         Tensor.copyElements(from: source.expanded(to: region.shape), into: &region)
     }
@@ -262,7 +262,7 @@ extension Tensor {
     /// The slice `start ..< start + length` along `axis` (a view).
     public func narrowed(axis: Int, start: Int, length: Int) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(start >= 0 && length >= 0 && start + length <= shape[a],
+        tensorCheck(start >= 0 && length >= 0 && start + length <= shape[a],
                      "narrowed: range \(start)..<\(start + length) out of bounds for axis \(axis) of shape \(shapeString(shape))")
         var newShape = shape
         newShape[a] = length
@@ -274,7 +274,7 @@ extension Tensor {
     public func selected(axis: Int, index: Int) -> Tensor {
         let a = normalizedAxis(axis)
         let i = index < 0 ? index + shape[a] : index
-        precondition(i >= 0 && i < shape[a], "selected: index \(index) out of range for axis \(axis) of shape \(shapeString(shape))")
+        tensorCheck(i >= 0 && i < shape[a], "selected: index \(index) out of range for axis \(axis) of shape \(shapeString(shape))")
         var newShape = shape, newStrides = strides
         newShape.remove(at: a)
         newStrides.remove(at: a)

@@ -32,7 +32,7 @@ public struct Tensor: Sendable {
 
     /// A new contiguous tensor whose elements are not initialized. Every element must be written.
     init(uninitializedShape shape: [Int], dtype: DType) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        tensorCheck(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
         let count = shape.reduce(1, *)
         self.storage = TensorStorage(byteCount: count * dtype.byteSize)
         self.dtype = dtype
@@ -76,7 +76,7 @@ public struct Tensor: Sendable {
     func normalizedAxis(_ axis: Int, rank r: Int? = nil, _ function: String = #function) -> Int {
         let r = r ?? rank
         let a = axis < 0 ? axis + r : axis
-        precondition(a >= 0 && a < Swift.max(r, 1), "\(function): axis \(axis) out of range for a tensor of rank \(r) (shape \(shape))")
+        tensorCheck(a >= 0 && a < Swift.max(r, 1), "\(function): axis \(axis) out of range for a tensor of rank \(r) (shape \(shape))")
         return a
     }
 
@@ -104,7 +104,7 @@ public struct Tensor: Sendable {
     public func withUnsafeBufferPointer<T: TensorElement, R>(
         as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeBufferPointer: tensor has dtype \(dtype), requested \(T.dtype)")
+        tensorCheck(T.dtype == dtype, "withUnsafeBufferPointer: tensor has dtype \(dtype), requested \(T.dtype)")
         let source = isContiguous ? self : contiguousCopy()
         return try withExtendedLifetime(source) {
             try body(UnsafeBufferPointer(start: source.basePointer(T.self), count: source.count))
@@ -115,7 +115,7 @@ public struct Tensor: Sendable {
     public mutating func withUnsafeMutableBufferPointer<T: TensorElement, R>(
         as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R
     ) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeMutableBufferPointer: tensor has dtype \(dtype), requested \(T.dtype)")
+        tensorCheck(T.dtype == dtype, "withUnsafeMutableBufferPointer: tensor has dtype \(dtype), requested \(T.dtype)")
         makeUniqueContiguous()
         return try body(UnsafeMutableBufferPointer(start: basePointer(T.self), count: count))
     }
@@ -137,7 +137,7 @@ public struct Tensor: Sendable {
 
     /// The only element of a one-element tensor.
     public func item<T: TensorElement>(as type: T.Type = T.self) -> T {
-        precondition(count == 1, "item(): tensor of shape \(shape) has \(count) elements, expected 1")
+        tensorCheck(count == 1, "item(): tensor of shape \(shape) has \(count) elements, expected 1")
         return scalars(as: T.self)[0]
     }
 
@@ -146,12 +146,12 @@ public struct Tensor: Sendable {
 
     /// The element at a full index (negative indices count from the end).
     public func scalar<T: TensorElement>(at index: [Int], as type: T.Type = T.self) -> T {
-        precondition(index.count == rank, "scalar(at:): index \(index) has \(index.count) entries, tensor has shape \(shape)")
+        tensorCheck(index.count == rank, "scalar(at:): index \(index) has \(index.count) entries, tensor has shape \(shape)")
         var position = offset
         for axis in 0..<rank {
             var i = index[axis]
             if i < 0 { i += shape[axis] }
-            precondition(i >= 0 && i < shape[axis], "scalar(at:): index \(index) out of range for shape \(shape)")
+            tensorCheck(i >= 0 && i < shape[axis], "scalar(at:): index \(index) out of range for shape \(shape)")
             position += i * strides[axis]
         }
         if dtype == T.dtype { return storage.pointer.assumingMemoryBound(to: T.self)[position] }
@@ -160,13 +160,13 @@ public struct Tensor: Sendable {
 
     /// Writes the element at a full index (copy-on-write).
     public mutating func setScalar(_ value: Double, at index: [Int]) {
-        precondition(index.count == rank, "setScalar(at:): index \(index) has \(index.count) entries, tensor has shape \(shape)")
+        tensorCheck(index.count == rank, "setScalar(at:): index \(index) has \(index.count) entries, tensor has shape \(shape)")
         makeUniqueContiguous()
         var position = 0
         for axis in 0..<rank {
             var i = index[axis]
             if i < 0 { i += shape[axis] }
-            precondition(i >= 0 && i < shape[axis], "setScalar(at:): index \(index) out of range for shape \(shape)")
+            tensorCheck(i >= 0 && i < shape[axis], "setScalar(at:): index \(index) out of range for shape \(shape)")
             position += i * strides[axis]
         }
         Tensor.writeDouble(storage.pointer, position, dtype, value)

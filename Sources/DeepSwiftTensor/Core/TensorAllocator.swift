@@ -104,7 +104,7 @@ public enum TensorAllocator {
             emptyCache()
             var retry: UnsafeMutableRawPointer?
             guard posix_memalign(&retry, 64, size) == 0, let retry else {
-                preconditionFailure("TensorAllocator: out of memory allocating \(size) bytes")
+                tensorFailure("TensorAllocator: out of memory allocating \(size) bytes")
             }
             return (retry, size)
         }

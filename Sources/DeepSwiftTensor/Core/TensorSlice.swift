@@ -11,18 +11,10 @@ public enum TensorSlice: Sendable, Equatable {
     case index(Int)
     /// Positions `start ..< end` by `step` (Python slice semantics; `nil` bounds mean the ends).
     case range(start: Int?, end: Int?, step: Int)
-    /// Inserts an axis of length 1.
-    case newAxis
-    /// Stands for as many full axes as needed.
-    case ellipsis
-
-    /// Every position of an axis.
-    public static let all = TensorSlice.range(start: nil, end: nil, step: 1)
-
-    /// A strided range, e.g. `.range(step: 2)` for every other element.
-    public static func range(_ start: Int? = nil, _ end: Int? = nil, step: Int) -> TensorSlice {
-        .range(start: start, end: end, step: step)
-    }
+    /// Inserts an axis of length 1 (written `.newAxis`).
+    case insertedAxis
+    /// Stands for as many full axes as needed (written `.ellipsis`).
+    case remainingAxes
 }
 
 /// Types usable inside a tensor subscript: `Int`, the range types and ``TensorSlice``.
@@ -31,6 +23,20 @@ public protocol TensorSliceConvertible: Sendable {
 }
 
 extension TensorSlice: TensorSliceConvertible { public var tensorSlice: TensorSlice { self } }
+
+/// Lets `.all`, `.newAxis`, `.ellipsis` and `.range(step:)` be written directly in a subscript.
+extension TensorSliceConvertible where Self == TensorSlice {
+    /// Every position of an axis.
+    public static var all: TensorSlice { .range(start: nil, end: nil, step: 1) }
+    /// Inserts an axis of length 1.
+    public static var newAxis: TensorSlice { .insertedAxis }
+    /// Stands for as many full axes as needed.
+    public static var ellipsis: TensorSlice { .remainingAxes }
+    /// A strided range, e.g. `.range(step: 2)` for every other element, `.range(step: -1)` to reverse.
+    public static func range(_ start: Int? = nil, _ end: Int? = nil, step: Int) -> TensorSlice {
+        .range(start: start, end: end, step: step)
+    }
+}
 extension Int: TensorSliceConvertible { public var tensorSlice: TensorSlice { .index(self) } }
 extension Range: TensorSliceConvertible where Bound == Int {
     public var tensorSlice: TensorSlice { .range(start: lowerBound, end: upperBound, step: 1) }

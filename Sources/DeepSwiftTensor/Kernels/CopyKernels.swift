@@ -18,8 +18,8 @@ extension Tensor {
 
     /// Copies the elements of `source` (any strides) into `destination` (any strides, same shape).
     static func copyElements(from source: Tensor, into destination: inout Tensor) {
-        precondition(source.shape == destination.shape, "copy: shapes \(shapeString(source.shape)) and \(shapeString(destination.shape)) differ")
-        precondition(source.dtype == destination.dtype, "copy: dtypes \(source.dtype) and \(destination.dtype) differ")
+        tensorCheck(source.shape == destination.shape, "copy: shapes \(shapeString(source.shape)) and \(shapeString(destination.shape)) differ")
+        tensorCheck(source.dtype == destination.dtype, "copy: dtypes \(source.dtype) and \(destination.dtype) differ")
         if source.count == 0 { return }
         let loop = StridedLoop(shape: source.shape, source.strides, destination.strides)
         let src = UncheckedSendable(source.storage.pointer + source.offset * source.dtype.byteSize)

@@ -27,30 +27,46 @@ extension Tensor {
         var isLogical: Bool { self == .logicalAnd || self == .logicalOr || self == .logicalXor }
     }
 
-    /// Computes `op(a, b)`. When `inPlace` is true and `a` is a uniquely referenced contiguous tensor
-    /// of the result's shape and dtype, the result is written over `a`'s storage.
-    static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, reuse: inout Tensor?) -> Tensor {
-        let outShape = broadcastShapeOrFail(a.shape, b.shape, op.rawValue)
-        var compute = DType.promoted(a.dtype, b.dtype)
+    /// The dtype both operands are converted to, and the result dtype.
+    ///
+    /// PyTorch's rules: the wider dtype wins, any float beats any integer, and a 0-d operand next
+    /// to a dimensioned one only matters when it is of a higher category (bool < integer < float),
+    /// so `int32Tensor + 1` stays int32 and `float32Tensor * Tensor(Double(2))` stays float32.
+    static func binaryTypes(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> (compute: DType, result: DType) {
+        func category(_ d: DType) -> Int { d == .bool ? 0 : (d.isFloatingPoint ? 2 : 1) }
+        var compute: DType
+        if (a.rank == 0) != (b.rank == 0) {
+            let (tensor, scalar) = a.rank == 0 ? (b.dtype, a.dtype) : (a.dtype, b.dtype)
+            if category(scalar) > category(tensor) { compute = scalar.isFloatingPoint ? .float32 : .int64 }
+            else { compute = tensor }
+        } else {
+            compute = DType.promoted(a.dtype, b.dtype)
+        }
         if op.isLogical { compute = .bool }
         else if op == .div && !compute.isFloatingPoint { compute = .float32 }
         else if !op.isComparison && compute == .bool { compute = .int64 }
-        let outDType: DType = op.isComparison || op.isLogical ? .bool : compute
-        let lhs = a.cast(to: compute), rhs = b.cast(to: compute)
+        return (compute, op.isComparison || op.isLogical ? .bool : compute)
+    }
 
-        var out: Tensor
-        if var candidate = reuse, candidate.shape == outShape, candidate.dtype == outDType,
-           candidate.isContiguous, candidate.offset == 0, isKnownUniquelyReferenced(&candidate.storage) {
-            reuse = nil
-            out = candidate
-        } else {
-            out = Tensor(uninitializedShape: outShape, dtype: outDType)
-        }
+    /// Computes `op(a, b)` with broadcasting into a new tensor.
+    static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
+        let outShape = broadcastShapeOrFail(a.shape, b.shape, op.rawValue)
+        let (compute, resultType) = binaryTypes(a, b, op)
+        let out = Tensor(uninitializedShape: outShape, dtype: resultType)
+        binaryKernel(a.cast(to: compute), b.cast(to: compute), op, into: out)
+        return out
+    }
+
+    /// Runs the kernel for operands already converted to the compute dtype, writing the contiguous
+    /// `out` (which may share storage with `lhs` when both are contiguous with the output's shape).
+    static func binaryKernel(_ lhs: Tensor, _ rhs: Tensor, _ op: BinaryOp, into out: Tensor) {
+        let compute = lhs.dtype
+        let outShape = out.shape
         let loop = StridedLoop(shape: outShape, lhs.broadcastStrides(to: outShape), rhs.broadcastStrides(to: outShape),
                                contiguousStrides(for: outShape))
         let pa = lhs.storage.pointer + lhs.offset * compute.byteSize
         let pb = rhs.storage.pointer + rhs.offset * compute.byteSize
-        let po = out.storage.pointer
+        let po = out.storage.pointer + out.offset * out.dtype.byteSize
         if out.count > 0 {
             switch compute {
             case .float32: floatingKernel(op, loop, pa, pb, po, Float.self)
@@ -61,13 +77,7 @@ extension Tensor {
             case .bool: logicalKernel(op, loop, pa, pb, po)
             }
         }
-        withExtendedLifetime((lhs, rhs)) {}
-        return out
-    }
-
-    static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
-        var none: Tensor? = nil
-        return binary(a, b, op, reuse: &none)
+        withExtendedLifetime((lhs, rhs, out)) {}
     }
 
     private static func floatingKernel<T: FloatElement>(
@@ -110,7 +120,7 @@ extension Tensor {
         case .pow: K.zip(loop, a, b, out, B.IntegerPower<T>())
         case .maximum: K.zip(loop, a, b, out, B.IntegerMaximum<T>())
         case .minimum: K.zip(loop, a, b, out, B.IntegerMinimum<T>())
-        case .div: preconditionFailure("unreachable: integer division is computed in float32")
+        case .div: tensorFailure("unreachable: integer division is computed in float32")
         default: comparisonKernel(op, loop, a, b, po.assumingMemoryBound(to: Bool.self))
         }
     }
@@ -127,7 +137,7 @@ extension Tensor {
         case .lessEqual: K.zip(loop, a, b, out, B.LessEqual<T>())
         case .greater: K.zip(loop, a, b, out, B.Greater<T>())
         case .greaterEqual: K.zip(loop, a, b, out, B.GreaterEqual<T>())
-        default: preconditionFailure("binary: \(op) is not a comparison")
+        default: tensorFailure("binary: \(op) is not a comparison")
         }
     }
 
@@ -193,10 +203,22 @@ extension Tensor {
     public static func *= (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .mul) }
     public static func /= (a: inout Tensor, b: Double) { a.updateInPlace(scalarOperand(b, like: a, integral: false), .div) }
 
+    public static func += (a: inout Tensor, b: Int) { a.updateInPlace(scalarOperand(Double(b), like: a, integral: true), .add) }
+    public static func -= (a: inout Tensor, b: Int) { a.updateInPlace(scalarOperand(Double(b), like: a, integral: true), .sub) }
+    public static func *= (a: inout Tensor, b: Int) { a.updateInPlace(scalarOperand(Double(b), like: a, integral: true), .mul) }
+    public static func /= (a: inout Tensor, b: Int) { a.updateInPlace(scalarOperand(Double(b), like: a, integral: true), .div) }
+
+    /// `self = op(self, other)`, written over this tensor's storage when nobody else shares it and
+    /// the result has the same shape and dtype.
     private mutating func updateInPlace(_ other: Tensor, _ op: BinaryOp) {
-        var reuse: Tensor? = self
-        self = Tensor(storage: TensorStorage.empty, dtype: dtype, shape: [0], strides: [1], offset: 0)
-        self = Tensor.binary(reuse!, other, op, reuse: &reuse)
+        let (compute, resultType) = Tensor.binaryTypes(self, other, op)
+        let outShape = Tensor.broadcastShapeOrFail(shape, other.shape, op.rawValue)
+        if outShape == shape && compute == dtype && resultType == dtype && isContiguous && offset == 0
+            && isKnownUniquelyReferenced(&storage) {
+            Tensor.binaryKernel(self, other.cast(to: compute), op, into: self)
+        } else {
+            self = Tensor.binary(self, other, op)
+        }
     }
 
     /// Elementwise power.
@@ -254,11 +276,6 @@ extension Tensor {
         }
         return true
     }
-}
-
-extension TensorStorage {
-    /// A zero-byte placeholder used while a tensor's storage is being moved.
-    static let empty = TensorStorage(byteCount: 0)
 }
 
 extension Tensor: Equatable {

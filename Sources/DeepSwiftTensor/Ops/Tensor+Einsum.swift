@@ -15,21 +15,21 @@ extension Tensor {
 
     public static func einsum(_ equation: String, _ operands: [Tensor]) -> Tensor {
         let compact = equation.filter { !$0.isWhitespace }
-        precondition(!compact.contains("..."), "einsum: '...' is not supported in \"\(equation)\"")
+        tensorCheck(!compact.contains("..."), "einsum: '...' is not supported in \"\(equation)\"")
         let sides = compact.components(separatedBy: "->")
-        precondition(sides.count <= 2, "einsum: more than one '->' in \"\(equation)\"")
+        tensorCheck(sides.count <= 2, "einsum: more than one '->' in \"\(equation)\"")
         let inputs = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-        precondition(inputs.count == operands.count,
+        tensorCheck(inputs.count == operands.count,
                      "einsum: \"\(equation)\" names \(inputs.count) operands, \(operands.count) given")
         var sizes: [Character: Int] = [:]
         for (labels, operand) in zip(inputs, operands) {
-            precondition(labels.count == operand.rank,
+            tensorCheck(labels.count == operand.rank,
                          "einsum: \"\(String(labels))\" has \(labels.count) letters for an operand of shape \(shapeString(operand.shape))")
-            precondition(Set(labels).count == labels.count, "einsum: repeated letter in \"\(String(labels))\" (diagonals are not supported)")
+            tensorCheck(Set(labels).count == labels.count, "einsum: repeated letter in \"\(String(labels))\" (diagonals are not supported)")
             for (label, size) in zip(labels, operand.shape) {
-                precondition(label.isLetter, "einsum: '\(label)' is not a letter in \"\(equation)\"")
+                tensorCheck(label.isLetter, "einsum: '\(label)' is not a letter in \"\(equation)\"")
                 if let known = sizes[label] {
-                    precondition(known == size, "einsum: letter '\(label)' has size \(known) and \(size) (shapes \(operands.map { shapeString($0.shape) }))")
+                    tensorCheck(known == size, "einsum: letter '\(label)' has size \(known) and \(size) (shapes \(operands.map { shapeString($0.shape) }))")
                 }
                 sizes[label] = size
             }
@@ -37,7 +37,7 @@ extension Tensor {
         let output: [Character]
         if sides.count == 2 {
             output = Array(sides[1])
-            for label in output { precondition(sizes[label] != nil, "einsum: output letter '\(label)' is not in any input of \"\(equation)\"") }
+            for label in output { tensorCheck(sizes[label] != nil, "einsum: output letter '\(label)' is not in any input of \"\(equation)\"") }
         } else {
             let all = inputs.flatMap { $0 }
             output = Set(all).filter { l in all.filter { $0 == l }.count == 1 }.sorted()

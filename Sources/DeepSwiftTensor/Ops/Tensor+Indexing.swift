@@ -11,11 +11,11 @@
 extension Tensor {
     /// Integer positions read from an index tensor, negative values counted from `size`.
     private static func positions(_ indices: Tensor, size: Int, _ operation: String) -> [Int] {
-        precondition(!indices.dtype.isFloatingPoint && indices.dtype != .bool,
+        tensorCheck(!indices.dtype.isFloatingPoint && indices.dtype != .bool,
                      "\(operation): indices must be an integer tensor, got \(indices.dtype)")
         return indices.scalars(as: Int64.self).map { raw in
             let i = raw < 0 ? Int(raw) + size : Int(raw)
-            precondition(i >= 0 && i < size, "\(operation): index \(raw) out of range for an axis of size \(size)")
+            tensorCheck(i >= 0 && i < size, "\(operation): index \(raw) out of range for an axis of size \(size)")
             return i
         }
     }
@@ -23,7 +23,7 @@ extension Tensor {
     /// Picks the slices at `indices` (a 1-D integer tensor) along `axis`.
     public func indexSelect(axis: Int, indices: Tensor) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(indices.rank <= 1, "indexSelect: indices must be 1-D, got shape \(shapeString(indices.shape))")
+        tensorCheck(indices.rank <= 1, "indexSelect: indices must be 1-D, got shape \(shapeString(indices.shape))")
         let picks = Tensor.positions(indices, size: shape[a], "indexSelect")
         let x = contiguous()
         var outShape = shape
@@ -44,9 +44,9 @@ extension Tensor {
     /// `indices` has this tensor's rank; the result has the shape of `indices`.
     public func gather(axis: Int, indices: Tensor) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(indices.rank == rank, "gather: indices of shape \(shapeString(indices.shape)) must have the rank of the input \(shapeString(shape))")
+        tensorCheck(indices.rank == rank, "gather: indices of shape \(shapeString(indices.shape)) must have the rank of the input \(shapeString(shape))")
         for d in 0..<rank where d != a {
-            precondition(indices.shape[d] <= shape[d], "gather: indices shape \(shapeString(indices.shape)) exceeds input shape \(shapeString(shape)) at axis \(d)")
+            tensorCheck(indices.shape[d] <= shape[d], "gather: indices shape \(shapeString(indices.shape)) exceeds input shape \(shapeString(shape)) at axis \(d)")
         }
         let picks = Tensor.positions(indices, size: shape[a], "gather")
         let out = Tensor(uninitializedShape: indices.shape, dtype: dtype)
@@ -72,10 +72,10 @@ extension Tensor {
     /// `[i][indices[i][j][k]][k]` (for `axis == 1`). Additions happen in index order (deterministic).
     public func scatterAdd(axis: Int, indices: Tensor, source: Tensor) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(indices.rank == rank && source.rank == rank,
+        tensorCheck(indices.rank == rank && source.rank == rank,
                      "scatterAdd: indices \(shapeString(indices.shape)) and source \(shapeString(source.shape)) must have the rank of the input \(shapeString(shape))")
         for d in 0..<rank {
-            precondition(indices.shape[d] <= source.shape[d] && (d == a || indices.shape[d] <= shape[d]),
+            tensorCheck(indices.shape[d] <= source.shape[d] && (d == a || indices.shape[d] <= shape[d]),
                          "scatterAdd: indices shape \(shapeString(indices.shape)) does not fit source \(shapeString(source.shape)) and input \(shapeString(shape)) at axis \(d)")
         }
         let picks = Tensor.positions(indices, size: shape[a], "scatterAdd")

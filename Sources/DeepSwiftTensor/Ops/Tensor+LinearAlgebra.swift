@@ -14,17 +14,17 @@ extension Tensor {
     /// Matrix product with NumPy `matmul` semantics (1-D operands are promoted and the added
     /// axis removed afterwards).
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1, "matmul: operands must have rank >= 1, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
+        tensorCheck(rank >= 1 && other.rank >= 1, "matmul: operands must have rank >= 1, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
         var a = self, b = other
         let vectorA = a.rank == 1, vectorB = b.rank == 1
         if vectorA { a = a.unsqueezed(axis: 0) }
         if vectorB { b = b.unsqueezed(axis: 1) }
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
-        precondition(k == k2, "matmul: inner dimensions differ: shapes \(shapeString(shape)) and \(shapeString(other.shape))")
+        tensorCheck(k == k2, "matmul: inner dimensions differ: shapes \(shapeString(shape)) and \(shapeString(other.shape))")
         let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
         guard let batch = Tensor.broadcastShape(batchA, batchB) else {
-            preconditionFailure("matmul: batch dimensions of shapes \(shapeString(shape)) and \(shapeString(other.shape)) cannot be broadcast")
+            tensorFailure("matmul: batch dimensions of shapes \(shapeString(shape)) and \(shapeString(other.shape)) cannot be broadcast")
         }
         var compute = DType.promoted(a.dtype, b.dtype)
         if compute == .bool { compute = .int64 }
@@ -107,7 +107,7 @@ extension Tensor {
         case .int32: integerGemm(la.contiguous(), lb.contiguous(), out, Int32.self)
         case .int64: integerGemm(la.contiguous(), lb.contiguous(), out, Int64.self)
         case .uint8: integerGemm(la.contiguous(), lb.contiguous(), out, UInt8.self)
-        case .bool: preconditionFailure("unreachable")
+        case .bool: tensorFailure("unreachable")
         }
         withExtendedLifetime((la, lb)) {}
     }
@@ -127,14 +127,14 @@ extension Tensor {
 
     /// Inner product of two 1-D tensors (0-d result).
     public func dot(_ other: Tensor) -> Tensor {
-        precondition(rank == 1 && other.rank == 1 && count == other.count,
+        tensorCheck(rank == 1 && other.rank == 1 && count == other.count,
                      "dot: expected two 1-D tensors of equal length, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
         return matmul(other)
     }
 
     /// Outer product of two 1-D tensors: `[m] ⊗ [n] → [m, n]`.
     public func outer(_ other: Tensor) -> Tensor {
-        precondition(rank == 1 && other.rank == 1, "outer: expected 1-D tensors, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
+        tensorCheck(rank == 1 && other.rank == 1, "outer: expected 1-D tensors, got shapes \(shapeString(shape)) and \(shapeString(other.shape))")
         return reshaped([count, 1]) * other.reshaped([1, other.count])
     }
 }

@@ -58,7 +58,7 @@ extension Tensor {
         if (op == .sum || op == .prod) && !outDType.isFloatingPoint { outDType = .int64; source = source.cast(to: .int64) }
         let (x, outer, reduced, inner) = source.reductionLayout(axes)
         if (op == .max || op == .min) && reduced == 0 {
-            preconditionFailure("\(op): cannot reduce an empty axis (shape \(shapeString(shape)), axes \(axes))")
+            tensorFailure("\(op): cannot reduce an empty axis (shape \(shapeString(shape)), axes \(axes))")
         }
         let out = Tensor(uninitializedShape: outShape, dtype: outDType)
         let input = x.storage.pointer + x.offset * x.dtype.byteSize
@@ -69,7 +69,7 @@ extension Tensor {
         case .int32: Tensor.reduceKernel(op, input, output, outer, reduced, inner, Int32.self)
         case .int64: Tensor.reduceKernel(op, input, output, outer, reduced, inner, Int64.self)
         case .uint8: Tensor.reduceKernel(op, input, output, outer, reduced, inner, UInt8.self)
-        case .bool: preconditionFailure("unreachable")
+        case .bool: tensorFailure("unreachable")
         }
         withExtendedLifetime(x) {}
         return dtype == .bool && (op == .max || op == .min) ? out.cast(to: .bool) : out
@@ -361,7 +361,7 @@ extension Tensor {
             return keepDims ? flat.reshaped([Int](repeating: 1, count: rank)) : flat
         }
         let a = normalizedAxis(axis)
-        precondition(shape[a] > 0, "arg\(max ? "max" : "min"): empty axis \(axis) in shape \(shapeString(shape))")
+        tensorCheck(shape[a] > 0, "arg\(max ? "max" : "min"): empty axis \(axis) in shape \(shapeString(shape))")
         var source = self
         if dtype == .bool { source = cast(to: .uint8) }
         let (x, outer, reduced, inner) = source.reductionLayout([a])

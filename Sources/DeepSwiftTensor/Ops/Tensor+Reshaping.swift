@@ -19,10 +19,10 @@ extension Tensor {
 
     /// Pads with `(before, after)` amounts per axis. Fewer pairs than axes pad the trailing axes.
     public func padded(_ widths: [(Int, Int)], mode: PaddingMode = .constant, value: Double = 0) -> Tensor {
-        precondition(widths.count <= rank, "padded: \(widths.count) padding pairs for a tensor of shape \(shapeString(shape))")
+        tensorCheck(widths.count <= rank, "padded: \(widths.count) padding pairs for a tensor of shape \(shapeString(shape))")
         let lead = rank - widths.count
         let pads = Array(repeating: (0, 0), count: lead) + widths
-        precondition(pads.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padded: negative padding \(widths)")
+        tensorCheck(pads.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padded: negative padding \(widths)")
         switch mode {
         case .constant:
             let outShape = (0..<rank).map { shape[$0] + pads[$0].0 + pads[$0].1 }
@@ -36,7 +36,7 @@ extension Tensor {
             var result = self
             for axis in 0..<rank where pads[axis] != (0, 0) {
                 let n = shape[axis]
-                precondition(pads[axis].0 < n && pads[axis].1 < n,
+                tensorCheck(pads[axis].0 < n && pads[axis].1 < n,
                              "padded: reflect padding \(pads[axis]) must be smaller than axis \(axis) of size \(n) (shape \(shapeString(shape)))")
                 var indices: [Int64] = []
                 for i in -pads[axis].0 ..< n + pads[axis].1 {

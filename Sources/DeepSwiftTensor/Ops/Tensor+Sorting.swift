@@ -39,7 +39,7 @@ extension Tensor {
     /// The `k` largest (or smallest) values along `axis` and their indices, largest first.
     public func topK(_ k: Int, axis: Int = -1, largest: Bool = true) -> (values: Tensor, indices: Tensor) {
         let a = normalizedAxis(axis)
-        precondition(k >= 0 && k <= shape[a], "topK: k = \(k) out of range for axis \(axis) of shape \(shapeString(shape))")
+        tensorCheck(k >= 0 && k <= shape[a], "topK: k = \(k) out of range for axis \(axis) of shape \(shapeString(shape))")
         let order = argsort(axis: a, descending: largest).narrowed(axis: a, start: 0, length: k).contiguous()
         return (gather(axis: a, indices: order), order)
     }

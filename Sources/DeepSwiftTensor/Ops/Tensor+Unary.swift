@@ -76,7 +76,7 @@ extension Tensor {
         case .int32: Tensor.unaryInteger(op, x.assumingMemoryBound(to: Int32.self), y.assumingMemoryBound(to: Int32.self), n)
         case .int64: Tensor.unaryInteger(op, x.assumingMemoryBound(to: Int64.self), y.assumingMemoryBound(to: Int64.self), n)
         case .uint8: Tensor.unaryInteger(op, x.assumingMemoryBound(to: UInt8.self), y.assumingMemoryBound(to: UInt8.self), n)
-        case .bool: preconditionFailure("unreachable: bool inputs are converted above")
+        case .bool: tensorFailure("unreachable: bool inputs are converted above")
         }
         withExtendedLifetime(source) {}
         out.offset = 0
@@ -146,7 +146,7 @@ extension Tensor {
             if T.self == Float.self { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.cosf(Float($0))) }) }
             else { K.map(x, y, n, ClosureFunction<T, T> { T(Glibc.cos(Double($0))) }) }
         default:
-            preconditionFailure("unary: \(op) has no generic floating-point kernel")
+            tensorFailure("unary: \(op) has no generic floating-point kernel")
         }
     }
 
@@ -165,7 +165,7 @@ extension Tensor {
             let h = hi.map { T(fromDouble: Swift.min($0.rounded(.down), Double(T.max))) } ?? T.max
             K.map(x, y, n, I.Clamp<T>(low: l, high: h))
         default:
-            preconditionFailure("unary: \(op) is computed in floating point")
+            tensorFailure("unary: \(op) is computed in floating point")
         }
     }
 

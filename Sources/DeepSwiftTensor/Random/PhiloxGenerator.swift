@@ -43,6 +43,11 @@ public struct PhiloxGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         return UInt64(b.0) | UInt64(b.1) << 32
     }
 
+    /// The raw Philox-4x32-10 bijection: one 128-bit block from a counter and a key.
+    public static func philoxBlock(counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
+        philox(counter: counter, key: key)
+    }
+
     @inline(__always)
     static func philox(counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
         var c = counter

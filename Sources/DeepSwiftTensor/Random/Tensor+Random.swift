@@ -47,7 +47,7 @@ extension Tensor {
     /// Uniform values in `[low, high)`.
     public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
                                using rng: inout PhiloxGenerator) -> Tensor {
-        precondition(dtype.isFloatingPoint, "uniform: dtype must be float32 or float64, got \(dtype)")
+        tensorCheck(dtype.isFloatingPoint, "uniform: dtype must be float32 or float64, got \(dtype)")
         let count = shape.reduce(1, *)
         let t: Tensor
         if dtype == .float32 {
@@ -66,7 +66,7 @@ extension Tensor {
     /// Normal values (Box–Muller transform).
     public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
                               using rng: inout PhiloxGenerator) -> Tensor {
-        precondition(dtype.isFloatingPoint, "normal: dtype must be float32 or float64, got \(dtype)")
+        tensorCheck(dtype.isFloatingPoint, "normal: dtype must be float32 or float64, got \(dtype)")
         let count = shape.reduce(1, *)
         @Sendable func boxMuller(_ u1: Double, _ u2: Double) -> (Double, Double) {
             let r = (-2 * Glibc.log(u1)).squareRoot()
@@ -94,7 +94,7 @@ extension Tensor {
     /// so no value is redrawn and the stream position depends only on the element count).
     public static func truncatedNormal(_ shape: [Int], mean: Double = 0, std: Double = 1, lower: Double = -2, upper: Double = 2,
                                        dtype: DType = .float32, using rng: inout PhiloxGenerator) -> Tensor {
-        precondition(lower < upper, "truncatedNormal: lower bound \(lower) must be below upper bound \(upper)")
+        tensorCheck(lower < upper, "truncatedNormal: lower bound \(lower) must be below upper bound \(upper)")
         let count = shape.reduce(1, *)
         let lo = standardNormalCDF(lower), hi = standardNormalCDF(upper)
         let t = generate(count: count, perBlock: 2, dtype: dtype, using: &rng) { b in
@@ -109,7 +109,7 @@ extension Tensor {
     /// `true` (or 1) with probability `probability`.
     public static func bernoulli(_ shape: [Int], probability: Double, dtype: DType = .bool,
                                  using rng: inout PhiloxGenerator) -> Tensor {
-        precondition(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) outside [0, 1]")
+        tensorCheck(probability >= 0 && probability <= 1, "bernoulli: probability \(probability) outside [0, 1]")
         let t = generate(count: shape.reduce(1, *), perBlock: 4, dtype: dtype, using: &rng) { b in
             (unit24(b.0) < probability ? 1 : 0, unit24(b.1) < probability ? 1 : 0,
              unit24(b.2) < probability ? 1 : 0, unit24(b.3) < probability ? 1 : 0)
@@ -120,7 +120,7 @@ extension Tensor {
     /// Integers uniformly drawn from `low ..< high`.
     public static func randomInt(_ shape: [Int], low: Int, high: Int, dtype: DType = .int64,
                                  using rng: inout PhiloxGenerator) -> Tensor {
-        precondition(low < high, "randomInt: empty range \(low)..<\(high)")
+        tensorCheck(low < high, "randomInt: empty range \(low)..<\(high)")
         let range = UInt64(bitPattern: Int64(high &- low))
         let t = generate(count: shape.reduce(1, *), perBlock: 2, dtype: dtype, using: &rng) { b in
             let x0 = UInt64(b.0) << 32 | UInt64(b.1), x1 = UInt64(b.2) << 32 | UInt64(b.3)

@@ -1,0 +1,55 @@
+import DeepSwiftTensor
+import DeepSwiftTestSupport
+import Testing
+
+@Suite(.serialized) struct RuntimeTests {
+    @Test func threadSettingIsOwnedInOnePlace() {
+        let original = ThreadSettings.numThreads
+        #expect(original >= 1)
+        ThreadSettings.withThreads(1) { #expect(ThreadSettings.numThreads == 1) }
+        #expect(ThreadSettings.numThreads == original)
+        ThreadSettings.numThreads = 0
+        #expect(ThreadSettings.numThreads == 1, "thread counts are clamped to at least 1")
+        ThreadSettings.numThreads = original
+    }
+
+    @Test func reductionsAreBitIdenticalForAnyThreadCount() {
+        var rng = PhiloxGenerator(seed: 11)
+        let x = Tensor.normal([1_000_003], using: &rng)
+        let m = Tensor.normal([512, 1031], using: &rng)
+        func results() -> [Tensor] {
+            [x.sum(), x.mean(), x.max(), x.variance(), m.sum(axis: 0), m.sum(axis: 1), m.softmax(axis: 1), m.logSumExp(axis: 0),
+             x.exp(), x.tanh(), m.matmul(m.transposed())]
+        }
+        let one = ThreadSettings.withThreads(1) { results() }
+        let two = ThreadSettings.withThreads(2) { results() }
+        for i in one.indices where i != one.count - 1 { expectEqual(one[i], two[i], "result \(i)") }
+    }
+
+    @Test func cachingAllocatorReusesFreedBlocks() {
+        TensorAllocator.emptyCache()
+        let before = TensorAllocator.statistics
+        for _ in 0..<50 {
+            let a = Tensor.ones([4096])
+            let b = a * 2 + 1
+            #expect(b.count == 4096)
+        }
+        let after = TensorAllocator.statistics
+        #expect(after.hits - before.hits >= 100, "temporaries of a repeated computation come from the cache (\(after))")
+        #expect(after.misses - before.misses < (after.hits - before.hits) / 10, "misses: \(after.misses - before.misses)")
+        TensorAllocator.emptyCache()
+        #expect(TensorAllocator.statistics.cachedBytes == 0)
+    }
+
+    @Test func hundredMillionElementTensorsWork() {
+        let n = 100_000_000
+        var x = Tensor.ones([n])
+        #expect(x.count == n)
+        x += 1
+        #expect(x.sum().scalarValue == Double(2 * n))
+        let y = x.reshaped([10_000, 10_000]).max(axis: 1)
+        #expect(y.shape == [10_000] && y.max().scalarValue == 2)
+        x[.range(n - 1, nil, step: 1)] = Tensor(Float(-5))
+        #expect(x.min().scalarValue == -5 && x.argmin().item(as: Int64.self) == Int64(n - 1))
+    }
+}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <math.h>
 #pragma clang attribute push (__attribute__((target("avx2,fma,bmi2"))), apply_to = function)
+#define DS_HAVE_FMA 1
 #define DS_NAME(f) f##_avx2
 #include "vector_math_body.h"
 #pragma clang attribute pop

@@ -21,7 +21,15 @@ typedef int32_t vi __attribute__((vector_size(64)));
 
 INLINE vf splat(float v) { return (vf){} + v; }
 INLINE vf vselect(vi mask, vf a, vf b) { return (vf)(((vi)a & mask) | ((vi)b & ~mask)); }
+#if DS_HAVE_FMA
 INLINE vf vfma(vf a, vf b, vf c) { return __builtin_elementwise_fma(a, b, c); }
+INLINE vf vround(vf a) { return __builtin_elementwise_roundeven(a); }
+#else
+// SSE2 has neither fused multiply-add nor a rounding instruction; the builtins would become a
+// library call per lane. Unfused a*b+c and the 1.5·2²³ trick (exact for |a| < 2²²) instead.
+INLINE vf vfma(vf a, vf b, vf c) { return a * b + c; }
+INLINE vf vround(vf a) { return (a + 12582912.0f) - 12582912.0f; }
+#endif
 INLINE vf vmax(vf a, vf b) { return __builtin_elementwise_max(a, b); }
 INLINE vf vmin(vf a, vf b) { return __builtin_elementwise_min(a, b); }
 INLINE vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
@@ -31,14 +39,27 @@ INLINE vf vcopysign(vf magnitude, vf sign) {
 // Reciprocal. With AVX-512, the 14-bit hardware estimate refined by one Newton step (relative
 // error ~1e-8, well below float32 rounding) replaces the slow full-precision division.
 #if DS_HAVE_AVX512
-INLINE vf vrecip(vf d) {
+// For finite, non-zero d only.
+INLINE vf vrecip_finite(vf d) {
     vf r = (vf)__builtin_ia32_rcp14ps512_mask(d, (vf){}, (unsigned short)0xFFFF);
-    r = r * (2.0f - d * r);
-    return vselect(d == INFINITY, splat(0.0f), r);
+    return r * (2.0f - d * r);
 }
+INLINE vf vrecip(vf d) { return vselect(d == INFINITY, splat(0.0f), vrecip_finite(d)); }
 #else
+INLINE vf vrecip_finite(vf d) { return 1.0f / d; }
 INLINE vf vrecip(vf d) { return 1.0f / d; }
 #endif
+
+// The rounding error of x·x, so that x² == hi + vsquare_low(x, hi) exactly.
+INLINE vf vsquare_low(vf x, vf hi) {
+#if DS_HAVE_FMA
+    return vfma(x, x, -hi);
+#else
+    vf c = 4097.0f * x;  // Dekker's split of x into 12-bit halves
+    vf xh = c - (c - x), xl = x - xh;
+    return ((xh * xh - hi) + 2.0f * xh * xl) + xl * xl;
+#endif
+}
 
 INLINE vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
@@ -47,7 +68,7 @@ INLINE void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
 // halves so that results down to the subnormal range and up to FLT_MAX are exact in exponent.
 INLINE vf v_exp(vf x) {
     vf xc = vmin(vmax(x, splat(-104.0f)), splat(88.8f));
-    vf n = __builtin_elementwise_roundeven(xc * 1.44269504088896341f);
+    vf n = vround(xc * 1.44269504088896341f);
     vf r = vfma(n, splat(-0.693359375f), xc);
     r = vfma(n, splat(2.12194440e-4f), r);
     vf p = splat(1.9875691500e-4f);
@@ -73,7 +94,7 @@ INLINE vf v_exp(vf x) {
 typedef struct { vf s, p; } exp_parts;
 INLINE exp_parts v_exp_parts(vf x) {
     vf xc = vmin(vmax(x, splat(-87.0f)), splat(88.5f));
-    vf n = __builtin_elementwise_roundeven(xc * 1.44269504088896341f);
+    vf n = vround(xc * 1.44269504088896341f);
     vf r = vfma(n, splat(-0.693359375f), xc);
     r = vfma(n, splat(2.12194440e-4f), r);
     vf p = splat(1.9875691500e-4f);
@@ -164,7 +185,7 @@ INLINE vf v_sigmoid(vf x) {
 // Recipes' erfcc). The caller passes z² as an exact double-float sum z2_hi + z2_lo: in the tail,
 // erfc ~ e^(-z²), so any rounding of z² becomes relative error of the result.
 INLINE vf v_erfc_core(vf z, vf z2_hi, vf z2_lo) {
-    vf t = vrecip(1.0f + 0.5f * z);
+    vf t = vrecip_finite(1.0f + 0.5f * z);  // z = inf is handled by the z > 10 select
     vf p = splat(0.17087277f);
     p = vfma(p, t, splat(-0.82215223f));
     p = vfma(p, t, splat(1.48851587f));
@@ -181,7 +202,7 @@ INLINE vf v_erfc_core(vf z, vf z2_hi, vf z2_lo) {
 
 INLINE vf v_erfc_abs(vf x) {
     vf x2 = x * x;
-    return v_erfc_core(vabs(x), x2, vfma(x, x, -x2));
+    return v_erfc_core(vabs(x), x2, vsquare_low(x, x2));
 }
 
 INLINE vf v_erf(vf x) {
@@ -202,7 +223,7 @@ INLINE vf v_erf(vf x) {
 INLINE vf v_gelu_erf(vf x) {
     // erfc(|x|/√2), with (x/√2)² = x²/2 formed exactly from x (not from the rounded x/√2).
     vf x2 = x * x;
-    vf c = v_erfc_core(vabs(x) * 0.70710678118654752f, 0.5f * x2, 0.5f * vfma(x, x, -x2));
+    vf c = v_erfc_core(vabs(x) * 0.70710678118654752f, 0.5f * x2, 0.5f * vsquare_low(x, x2));
     // x >= 0: x * (1 - erfc/2); x < 0: x * erfc/2. No cancellation in either tail.
     vf half_c = 0.5f * c;
     return vselect(x >= 0.0f, x * (1.0f - half_c), x * half_c);

@@ -57,7 +57,7 @@ extension Tensor {
     public func cast(to dtype: DType) -> Tensor {
         if dtype == self.dtype { return self }
         let source = contiguous()
-        var out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
         let src = source.storage.pointer + source.offset * source.dtype.byteSize
         let dst = out.storage.pointer
         let n = count

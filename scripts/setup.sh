@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the system libraries DeepSwift links against (Debian/Ubuntu), if they are missing.
+# Safe to run repeatedly; needs root (or sudo) only when something is missing.
+set -euo pipefail
+packages=(libopenblas-dev zlib1g-dev pkg-config)
+if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openblas zlib; then
+    exit 0
+fi
+sudo_cmd=""
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}"

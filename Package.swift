@@ -28,8 +28,11 @@ let package = Package(
             name: "DeepSwiftTensor",
             dependencies: ["COpenBLAS", "CZlib", "CDeepSwiftKernels"]),
 
+        // Reverse-mode autodiff on a tape of vector-Jacobian products.
+        .target(name: "DeepSwiftAutodiff", dependencies: ["DeepSwiftTensor"]),
+
         // Umbrella module for users.
-        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor"]),
+        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
 
         // Command-line tool.
         .executableTarget(
@@ -41,7 +44,7 @@ let package = Package(
 
         // Tests.
         .target(
-            name: "DeepSwiftTestSupport", dependencies: ["DeepSwiftTensor"],
+            name: "DeepSwiftTestSupport", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"],
             path: "Tests/DeepSwiftTestSupport"),
         .testTarget(
             name: "DeepSwiftTensorTests",
@@ -49,6 +52,9 @@ let package = Package(
                 "DeepSwiftTensor", "DeepSwiftTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(
+            name: "DeepSwiftAutodiffTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,3 +9,4 @@
 /// print(x.gelu())
 /// ```
 @_exported import DeepSwiftTensor
+@_exported import DeepSwiftAutodiff

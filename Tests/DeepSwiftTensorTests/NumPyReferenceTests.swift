@@ -98,7 +98,6 @@ import Testing
         expectEqual(m.all(axes: [1]), f["all_1"])
         expectEqual(m.any(axes: [0]), f["any_0"])
         expectEqual(m.all(), f["all_all"])
-        #expect(!(m .== false).all(axes: [1]).scalars(as: Bool.self).contains(true) || true)
         let xi = f["xi"]
         expectEqual(xi.sum(axis: 1), f["sumi_1"])
         expectEqual(xi.sum(), f["sumi_all"])

@@ -141,20 +141,46 @@ extension Tensor {
 
 // MARK: Literals
 
-extension Tensor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral {
-    /// `let t: Tensor = 2.5` is a float32 scalar.
-    public init(floatLiteral value: Double) { self.init(Float(value)) }
-    /// `let t: Tensor = 3` is an int64 scalar (as `torch.tensor(3)`).
-    public init(integerLiteral value: Int) { self.init(Int64(value)) }
-    /// `let t: Tensor = true` is a bool scalar.
-    public init(booleanLiteral value: Bool) { self.init(value) }
-    /// Nested array literals stack their elements, promoting dtypes as PyTorch does:
-    /// `[[1, 2], [3, 4.5]]` is a 2×2 float32 tensor, `[1, 2, 3]` is int64.
-    public init(arrayLiteral elements: Tensor...) {
-        if elements.isEmpty {
-            self = Tensor.zeros([0])
-            return
+/// One element of a tensor array literal: a number, a bool, or a nested array.
+///
+/// Scalars are not literals of `Tensor` itself, so that `x .> 0` or `x * 2` always mean a scalar
+/// operand; array literals are: `let t: Tensor = [[1, 2], [3, 4.5]]`.
+public indirect enum TensorLiteral: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, Sendable {
+    case integer(Int64), floating(Double), boolean(Bool), array([TensorLiteral])
+
+    public init(integerLiteral value: Int) { self = .integer(Int64(value)) }
+    public init(floatLiteral value: Double) { self = .floating(value) }
+    public init(booleanLiteral value: Bool) { self = .boolean(value) }
+    public init(arrayLiteral elements: TensorLiteral...) { self = .array(elements) }
+
+    var shape: [Int] {
+        if case .array(let items) = self { return [items.count] + (items.first?.shape ?? []) }
+        return []
+    }
+
+    func flatten(into values: inout [Double], kinds: inout Set<Int>, shape: ArraySlice<Int>) {
+        switch self {
+        case .integer(let v): values.append(Double(v)); kinds.insert(1)
+        case .floating(let v): values.append(v); kinds.insert(2)
+        case .boolean(let v): values.append(v ? 1 : 0); kinds.insert(0)
+        case .array(let items):
+            tensorCheck(items.count == shape.first, "Tensor literal: ragged nested array (rows of different lengths)")
+            for item in items { item.flatten(into: &values, kinds: &kinds, shape: shape.dropFirst()) }
         }
-        self = Tensor.stack(elements, axis: 0)
+    }
+}
+
+extension Tensor: ExpressibleByArrayLiteral {
+    /// Nested array literals, with PyTorch's dtype inference: integers give int64, any float gives
+    /// float32, bools give bool. `[[1, 2], [3, 4.5]]` is a 2×2 float32 tensor.
+    public init(arrayLiteral elements: TensorLiteral...) {
+        let literal = TensorLiteral.array(elements)
+        let shape = literal.shape
+        var values: [Double] = [], kinds = Set<Int>()
+        literal.flatten(into: &values, kinds: &kinds, shape: shape[...])
+        let dtype: DType = kinds.contains(2) ? .float32 : (kinds.contains(1) ? .int64 : (kinds.isEmpty ? .float32 : .bool))
+        self = Tensor.zeros(shape, dtype: dtype)
+        for (i, v) in values.enumerated() { Tensor.writeDouble(storage.pointer, i, dtype, v) }
     }
 }

@@ -1,0 +1,90 @@
+import DeepSwiftTensor
+import Synchronization
+
+/// Reverse-mode differentiation: ``Variable/backward(_:)``, ``valueAndGrad(of:_:)`` and the
+/// switch that turns recording off for inference.
+public enum Gradients {
+    private static let counter = Atomic<UInt64>(0)
+
+    static func nextSequence() -> UInt64 { counter.add(1, ordering: .relaxed).newValue }
+
+    @TaskLocal static var recordingDisabled = false
+
+    /// `false` inside ``withoutRecording(_:)``.
+    public static var isRecording: Bool { !recordingDisabled }
+
+    /// Runs `body` without recording any operation (for evaluation and inference).
+    ///
+    /// ```swift
+    /// let logits = Gradients.withoutRecording { model(Variable(x)) }
+    /// ```
+    public static func withoutRecording<R>(_ body: () throws -> R) rethrows -> R {
+        try $recordingDisabled.withValue(true) { try body() }
+    }
+
+    /// Propagates `seed` (the gradient of some scalar with respect to `root`) back through the
+    /// recording, accumulating into the parameters at the leaves.
+    static func backpropagate(from root: GradientNode, seed: Tensor) {
+        // Collect the graph reachable from the root.
+        var nodes: [GradientNode] = []
+        var seen = Set<ObjectIdentifier>()
+        var stack = [root]
+        while let node = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            nodes.append(node)
+            stack.append(contentsOf: node.inputs)
+        }
+        nodes.sort { $0.sequence > $1.sequence }
+        root.gradient = seed
+        for node in nodes {
+            guard let g = node.gradient else { continue }
+            node.gradient = nil  // release as we go
+            if let parameter = node.parameter {
+                parameter.accumulate(g)
+                continue
+            }
+            guard let vjp = node.vjp else { continue }
+            let inputGradients = vjp(g)
+            for (input, gi) in zip(node.inputs, inputGradients) {
+                guard let gi else { continue }
+                if input.gradient == nil { input.gradient = gi } else { input.gradient! += gi }
+            }
+        }
+    }
+}
+
+extension Variable {
+    /// Back-propagates from this variable, accumulating into every parameter it depends on.
+    /// Without `seed` the variable must hold one element (a loss), and the seed is 1.
+    public func backward(_ seed: Tensor? = nil) {
+        guard let node else { return }
+        let seed = seed ?? Tensor.ones(value.shape, dtype: value.dtype)
+        tensorPrecondition(seed.shape == value.shape,
+                           "backward: seed of shape \(seed.shape) does not match the value's shape \(value.shape)")
+        Gradients.backpropagate(from: node, seed: seed)
+    }
+}
+
+/// The value of `body` and its gradient with respect to each of `parameters` (zeros for a
+/// parameter the value does not depend on). The parameters' own `grad` fields are left as they were.
+///
+/// ```swift
+/// let (loss, grads) = valueAndGrad(of: [w, b]) {
+///     (Variable(x).matmul(Variable(w)) + Variable(b)).squared().mean()
+/// }
+/// ```
+public func valueAndGrad(of parameters: [Parameter], _ body: () -> Variable) -> (value: Tensor, gradients: [Tensor]) {
+    let saved = parameters.map(\.grad)
+    for p in parameters { p.grad = nil }
+    let result = body()
+    result.backward()
+    let grads = parameters.map { $0.grad ?? Tensor.zeros(like: $0.value) }
+    for (p, g) in zip(parameters, saved) { p.grad = g }
+    return (result.value, grads)
+}
+
+/// Stops with a message (programmer error), as the tensor core does.
+@inline(__always)
+func tensorPrecondition(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if _slowPath(!condition()) { fatalError("DeepSwift: " + message()) }
+}

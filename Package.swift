@@ -31,8 +31,14 @@ let package = Package(
         // Reverse-mode autodiff on a tape of vector-Jacobian products.
         .target(name: "DeepSwiftAutodiff", dependencies: ["DeepSwiftTensor"]),
 
+        // Layers, activations, losses, initializers.
+        .target(name: "DeepSwiftNN", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
+
+        // Optimizers and learning-rate schedules.
+        .target(name: "DeepSwiftOptim", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
+
         // Umbrella module for users.
-        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
+        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim"]),
 
         // Command-line tool.
         .executableTarget(
@@ -52,6 +58,12 @@ let package = Package(
                 "DeepSwiftTensor", "DeepSwiftTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(
+            name: "DeepSwiftOptimTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftOptim", "DeepSwiftTestSupport"]),
+        .testTarget(
+            name: "DeepSwiftNNTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

@@ -10,3 +10,5 @@
 /// ```
 @_exported import DeepSwiftTensor
 @_exported import DeepSwiftAutodiff
+@_exported import DeepSwiftNN
+@_exported import DeepSwiftOptim

@@ -59,7 +59,7 @@ extension Variable {
     public func backward(_ seed: Tensor? = nil) {
         guard let node else { return }
         let seed = seed ?? Tensor.ones(value.shape, dtype: value.dtype)
-        tensorPrecondition(seed.shape == value.shape,
+        tensorCheck(seed.shape == value.shape,
                            "backward: seed of shape \(seed.shape) does not match the value's shape \(value.shape)")
         Gradients.backpropagate(from: node, seed: seed)
     }
@@ -83,8 +83,3 @@ public func valueAndGrad(of parameters: [Parameter], _ body: () -> Variable) -> 
     return (result.value, grads)
 }
 
-/// Stops with a message (programmer error), as the tensor core does.
-@inline(__always)
-func tensorPrecondition(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if _slowPath(!condition()) { fatalError("DeepSwift: " + message()) }
-}

@@ -46,11 +46,11 @@ extension Variable {
     /// and one column sum.
     public static func linear(_ x: Variable, weight: Variable, bias: Variable?, activation: FusedActivation = .identity) -> Variable {
         let xv = x.value, wv = weight.value
-        tensorPrecondition(xv.rank == 2 && wv.rank == 2 && xv.shape[1] == wv.shape[1],
+        tensorCheck(xv.rank == 2 && wv.rank == 2 && xv.shape[1] == wv.shape[1],
                            "linear: input \(xv.shape) does not match weight \(wv.shape) ([out, in])")
         var y = xv.matmul(wv.transposed())
         if let bias {
-            tensorPrecondition(bias.shape == [wv.shape[0]], "linear: bias \(bias.shape) does not match weight \(wv.shape)")
+            tensorCheck(bias.shape == [wv.shape[0]], "linear: bias \(bias.shape) does not match weight \(wv.shape)")
             y.addRowVectorInPlace(bias.value, relu: activation == .relu)
         } else if activation == .relu {
             y = y.relu()

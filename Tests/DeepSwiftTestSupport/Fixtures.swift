@@ -15,6 +15,11 @@ public enum Fixtures {
     /// The path of a fixture file relative to `Tests/Fixtures`.
     public static func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 
+    /// Loads `Tests/Fixtures/torch/NAME.npz` (PyTorch references, see generate_torch_fixtures.py).
+    public static func torch(_ name: String) throws -> NumPyArchive {
+        NumPyArchive(arrays: try NumPy.loadArchive(path("torch/\(name).npz")), name: name)
+    }
+
     /// Loads `Tests/Fixtures/numpy/NAME.npz`.
     public static func numpy(_ name: String) throws -> NumPyArchive {
         NumPyArchive(arrays: try NumPy.loadArchive(path("numpy/\(name).npz")), name: name)

@@ -35,10 +35,16 @@ let package = Package(
         .target(name: "DeepSwiftNN", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
 
         // Optimizers and learning-rate schedules.
-        .target(name: "DeepSwiftOptim", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
+        .target(name: "DeepSwiftOptim", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "CDeepSwiftKernels"]),
+
+        // Data sets and batching (MNIST, IDX files).
+        .target(name: "DeepSwiftData", dependencies: ["DeepSwiftTensor", "CZlib"]),
+
+        // The training loop: fit, evaluate, predict, listeners, progress.
+        .target(name: "DeepSwiftTrain", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData"]),
 
         // Umbrella module for users.
-        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim"]),
+        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain"]),
 
         // Command-line tool.
         .executableTarget(
@@ -58,6 +64,9 @@ let package = Package(
                 "DeepSwiftTensor", "DeepSwiftTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
+        .testTarget(
+            name: "DeepSwiftTrainTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftOptimTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftOptim", "DeepSwiftTestSupport"]),

@@ -6,7 +6,10 @@
     void ds_softmax_rows_f32_##isa(const float *, float *, long, long, int);              \
     double ds_sum_f32_##isa(const float *, long);                                         \
     float ds_max_f32_##isa(const float *, long);                                          \
-    float ds_min_f32_##isa(const float *, long);
+    float ds_min_f32_##isa(const float *, long);                                          \
+    void ds_bias_activation_f32_##isa(float *, const float *, long, long, int);            \
+    void ds_relu_backward_f32_##isa(const float *, const float *, float *, long);          \
+    void ds_adam_f32_##isa(float *, const float *, float *, float *, float *, long, float, float, float, float, float);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(baseline)
@@ -49,12 +52,18 @@ typedef void (*unary_fn)(ds_unary_op, const float *, float *, long, float);
 typedef void (*softmax_fn)(const float *, float *, long, long, int);
 typedef double (*sum_fn)(const float *, long);
 typedef float (*minmax_fn)(const float *, long);
+typedef void (*bias_fn)(float *, const float *, long, long, int);
+typedef void (*relu_backward_fn)(const float *, const float *, float *, long);
+typedef void (*adam_fn)(float *, const float *, float *, float *, float *, long, float, float, float, float, float);
 
 static unary_fn pick_unary(void) { DISPATCH(ds_unary_f32) }
 static softmax_fn pick_softmax(void) { DISPATCH(ds_softmax_rows_f32) }
 static sum_fn pick_sum(void) { DISPATCH(ds_sum_f32) }
 static minmax_fn pick_max(void) { DISPATCH(ds_max_f32) }
 static minmax_fn pick_min(void) { DISPATCH(ds_min_f32) }
+static bias_fn pick_bias(void) { DISPATCH(ds_bias_activation_f32) }
+static relu_backward_fn pick_relu_backward(void) { DISPATCH(ds_relu_backward_f32) }
+static adam_fn pick_adam(void) { DISPATCH(ds_adam_f32) }
 
 void ds_unary_f32(ds_unary_op op, const float *x, float *y, long n, float alpha) {
     pick_unary()(op, x, y, n, alpha);
@@ -65,3 +74,13 @@ void ds_softmax_rows_f32(const float *x, float *y, long rows, long cols, int log
 double ds_sum_f32(const float *x, long n) { return pick_sum()(x, n); }
 float ds_max_f32(const float *x, long n) { return pick_max()(x, n); }
 float ds_min_f32(const float *x, long n) { return pick_min()(x, n); }
+void ds_bias_activation_f32(float *y, const float *bias, long rows, long cols, int relu) {
+    pick_bias()(y, bias, rows, cols, relu);
+}
+void ds_relu_backward_f32(const float *g, const float *mask, float *out, long n) {
+    pick_relu_backward()(g, mask, out, n);
+}
+void ds_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long n,
+                 float stepSize, float beta1, float beta2, float eps, float inverseBiasCorrection2Sqrt) {
+    pick_adam()(p, g, m, v, vmax, n, stepSize, beta1, beta2, eps, inverseBiasCorrection2Sqrt);
+}

@@ -410,3 +410,49 @@ void DS_NAME(ds_softmax_rows_f32)(const float *x, float *y, long rows, long cols
         }
     }
 }
+
+void DS_NAME(ds_bias_activation_f32)(float *y, const float *bias, long rows, long cols, int relu) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * cols;
+        long c = 0;
+        if (relu) {
+            for (; c + LANES <= cols; c += LANES) store(row + c, vmax(load(row + c) + load(bias + c), splat(0.0f)));
+            for (; c < cols; c++) { float v = row[c] + bias[c]; row[c] = v > 0.0f ? v : 0.0f; }
+        } else {
+            for (; c + LANES <= cols; c += LANES) store(row + c, load(row + c) + load(bias + c));
+            for (; c < cols; c++) row[c] += bias[c];
+        }
+    }
+}
+
+void DS_NAME(ds_relu_backward_f32)(const float *g, const float *mask, float *out, long n) {
+    long i = 0;
+    for (; i + LANES <= n; i += LANES) store(out + i, vselect(load(mask + i) > 0.0f, load(g + i), splat(0.0f)));
+    for (; i < n; i++) out[i] = mask[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void DS_NAME(ds_adam_f32)(float *p, const float *g, float *m, float *v, float *vhat, long n,
+                          float stepSize, float beta1, float beta2, float eps, float inverseBiasCorrection2Sqrt) {
+    long i = 0;
+    vf b1 = splat(beta1), b2 = splat(beta2), c1 = splat(1.0f - beta1), c2 = splat(1.0f - beta2);
+    vf step = splat(stepSize), e = splat(eps), ibc = splat(inverseBiasCorrection2Sqrt);
+    for (; i + LANES <= n; i += LANES) {
+        vf gi = load(g + i);
+        vf mi = vfma(b1, load(m + i), c1 * gi);
+        vf vi = vfma(b2, load(v + i), c2 * gi * gi);
+        store(m + i, mi);
+        store(v + i, vi);
+        if (vhat) { vi = vmax(load(vhat + i), vi); store(vhat + i, vi); }
+        vf denominator = vfma(__builtin_elementwise_sqrt(vi), ibc, e);
+        store(p + i, load(p + i) - step * mi / denominator);
+    }
+    for (; i < n; i++) {
+        float gi = g[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+        float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        if (vhat) { vi = vhat[i] > vi ? vhat[i] : vi; vhat[i] = vi; }
+        p[i] -= stepSize * mi / (__builtin_sqrtf(vi) * inverseBiasCorrection2Sqrt + eps);
+    }
+}

@@ -12,3 +12,5 @@
 @_exported import DeepSwiftAutodiff
 @_exported import DeepSwiftNN
 @_exported import DeepSwiftOptim
+@_exported import DeepSwiftData
+@_exported import DeepSwiftTrain

@@ -44,6 +44,7 @@ public enum Gradients {
                 continue
             }
             guard let vjp = node.vjp else { continue }
+            node.vjp = nil  // the graph is used once (PyTorch's default retain_graph=False)
             let inputGradients = vjp(g)
             for (input, gi) in zip(node.inputs, inputGradients) {
                 guard let gi else { continue }
@@ -55,7 +56,9 @@ public enum Gradients {
 
 extension Variable {
     /// Back-propagates from this variable, accumulating into every parameter it depends on.
-    /// Without `seed` the variable must hold one element (a loss), and the seed is 1.
+    /// Without `seed` the seed is all ones (1 for a scalar loss). The recording is consumed: the
+    /// tensors saved by the forward pass are released, and a second `backward()` through the same
+    /// nodes propagates nothing (record the computation again instead).
     public func backward(_ seed: Tensor? = nil) {
         guard let node else { return }
         let seed = seed ?? Tensor.ones(value.shape, dtype: value.dtype)

@@ -91,7 +91,8 @@ public struct Variable: @unchecked Sendable {
 /// theirs. Leaves carry the parameter that receives the gradient.
 public final class GradientNode {
     let inputs: [GradientNode]
-    let vjp: ((Tensor) -> [Tensor?])?
+    /// Released after use, so that a backward pass frees the tensors the forward pass saved.
+    var vjp: ((Tensor) -> [Tensor?])?
     let parameter: Parameter?
     /// Creation order; a node is always created after its inputs, so sorting by it descending
     /// is a valid reverse topological order.

@@ -1,3 +1,4 @@
+import CDeepSwiftKernels
 import Foundation
 import DeepSwiftAutodiff
 import DeepSwiftTensor
@@ -80,6 +81,34 @@ enum AdamKernel {
                        learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
                        biasCorrection1: Double, biasCorrection2: Double) {
         let grad = g.contiguous()
+        if p.dtype == .float32 {
+            // Vectorized C kernel, split across threads.
+            let n = p.count
+            let stepSize = Float(learningRate / biasCorrection1), inverse = Float(1 / biasCorrection2.squareRoot())
+            let (b1, b2, eps) = (Float(beta1), Float(beta2), Float(epsilon))
+            grad.withUnsafeBufferPointer(as: Float.self) { gb in
+                p.withUnsafeMutableBufferPointer(as: Float.self) { pb in
+                    m.withUnsafeMutableBufferPointer(as: Float.self) { mb in
+                        v.withUnsafeMutableBufferPointer(as: Float.self) { vb in
+                            func launch(_ xp: UnsafeMutablePointer<Float>?) {
+                                let all = UncheckedSendable((gb.baseAddress!, pb.baseAddress!, mb.baseAddress!, vb.baseAddress!, xp))
+                                Parallel.forRanges(n) { range in
+                                    let (gp, pp, mp, vp, xp) = all.value
+                                    let o = range.lowerBound
+                                    ds_adam_f32(pp + o, gp + o, mp + o, vp + o, xp.map { $0 + o }, range.count, stepSize, b1, b2, eps, inverse)
+                                }
+                            }
+                            if vmax != nil {
+                                vmax!.withUnsafeMutableBufferPointer(as: Float.self) { launch($0.baseAddress!) }
+                            } else {
+                                launch(nil)
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         func run<T: FloatElement>(_: T.Type) {
             let n = p.count
             grad.withUnsafeBufferPointer(as: T.self) { gb in
@@ -88,25 +117,34 @@ enum AdamKernel {
                         v.withUnsafeMutableBufferPointer(as: T.self) { vb in
                             let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon)
                             let stepSize = T(learningRate / biasCorrection1)
-                            let bc2Sqrt = T(biasCorrection2.squareRoot())
+                            let inverseBC2Sqrt = T(1 / biasCorrection2.squareRoot())
+                            let buffers = UncheckedSendable((gb.baseAddress!, pb.baseAddress!, mb.baseAddress!, vb.baseAddress!))
                             if vmax != nil {
                                 vmax!.withUnsafeMutableBufferPointer(as: T.self) { xb in
-                                    for i in 0..<n {
-                                        let gi = gb[i]
-                                        mb[i] = b1 * mb[i] + (1 - b1) * gi
-                                        vb[i] = b2 * vb[i] + (1 - b2) * gi * gi
-                                        xb[i] = Swift.max(xb[i], vb[i])
-                                        pb[i] -= stepSize * mb[i] / (xb[i].squareRoot() / bc2Sqrt + eps)
+                                    let xs = UncheckedSendable(xb.baseAddress!)
+                                    Parallel.forRanges(n) { range in
+                                        let (gp, pp, mp, vp) = buffers.value
+                                        let xp = xs.value
+                                        for i in range {
+                                            let gi = gp[i]
+                                            mp[i] = b1 * mp[i] + (1 - b1) * gi
+                                            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                                            xp[i] = Swift.max(xp[i], vp[i])
+                                            pp[i] -= stepSize * mp[i] / (xp[i].squareRoot() * inverseBC2Sqrt + eps)
+                                        }
                                     }
                                 }
                             } else {
-                                for i in 0..<n {
-                                    let gi = gb[i]
-                                    let mi = b1 * mb[i] + (1 - b1) * gi
-                                    let vi = b2 * vb[i] + (1 - b2) * gi * gi
-                                    mb[i] = mi
-                                    vb[i] = vi
-                                    pb[i] -= stepSize * mi / (vi.squareRoot() / bc2Sqrt + eps)
+                                Parallel.forRanges(n) { range in
+                                    let (gp, pp, mp, vp) = buffers.value
+                                    for i in range {
+                                        let gi = gp[i]
+                                        let mi = b1 * mp[i] + (1 - b1) * gi
+                                        let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                                        mp[i] = mi
+                                        vp[i] = vi
+                                        pp[i] -= stepSize * mi / (vi.squareRoot() * inverseBC2Sqrt + eps)
+                                    }
                                 }
                             }
                         }

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
-        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self])
+        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
@@ -118,4 +118,56 @@ func report(op: String, count: Int, seconds: Double, bytesPerElement: Double) {
                     ("melem_per_s", .double(Double(count) / seconds / 1e6)),
                     ("ms", .double(seconds * 1e3)),
                     ("threads", .int(ThreadSettings.numThreads))]))
+}
+
+struct TrainStepBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train-step", abstract: "Training steps per second (forward, backward, optimizer) on random data.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Model recipe: mlp-mnist.") var model = "mlp-mnist"
+    @Option(name: .customLong("batch-size")) var batchSize = 128
+    @Option(help: "Timed steps.") var steps = 200
+
+    func run() throws {
+        compute.apply()
+        let network = try Recipes.model(model, seed: 1)
+        let trainer = Trainer(model: network, optimizer: Adam(network.parameters, learningRate: 1e-3), loss: Recipes.crossEntropy)
+        var rng = PhiloxGenerator(seed: 2)
+        let x = Tensor.uniform([batchSize, 784], using: &rng)
+        let y = Tensor.randomInt([batchSize], low: 0, high: 10, using: &rng)
+        for _ in 0..<10 { trainer.trainStep(x, y) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { trainer.trainStep(x, y) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        print(jsonLine([("model", .string(model)), ("batch_size", .int(batchSize)), ("steps_per_second", .double(Double(steps) / seconds)),
+                        ("ms_per_step", .double(seconds / Double(steps) * 1e3)), ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}
+
+struct InferBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "infer", abstract: "Inference latency: median of 200 timed calls after warm-up.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Model recipe: mlp-mnist.") var model = "mlp-mnist"
+    @Option(name: .customLong("batch-size")) var batchSize = 1
+    @Option(help: "Timed calls.") var calls = 200
+
+    func run() throws {
+        compute.apply()
+        let network = try Recipes.model(model, seed: 1)
+        network.setTraining(false)
+        var rng = PhiloxGenerator(seed: 2)
+        let x = Tensor.uniform([batchSize, 784], using: &rng)
+        var sink = 0.0
+        for _ in 0..<50 { sink += network.predict(x).scalar(at: [0, 0], as: Double.self) }
+        var times: [Double] = []
+        for _ in 0..<calls {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let y = network.predict(x)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-6)
+            sink += y.scalar(at: [0, 0], as: Double.self)
+        }
+        times.sort()
+        print(jsonLine([("model", .string(model)), ("batch_size", .int(batchSize)), ("median_ms", .double4(times[times.count / 2])),
+                        ("p90_ms", .double4(times[times.count * 9 / 10])), ("threads", .int(ThreadSettings.numThreads))]))
+        if sink.isNaN { print(sink) }
+    }
 }

@@ -7,7 +7,7 @@ struct DeepSwiftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepswift",
         abstract: "DeepSwift: deep learning for Swift on Linux servers.",
-        subcommands: [DemoCommand.self, BenchCommand.self, InfoCommand.self])
+        subcommands: [TrainCommand.self, DemoCommand.self, BenchCommand.self, InfoCommand.self])
 }
 
 /// Options every computing subcommand accepts.
@@ -26,12 +26,13 @@ func jsonLine(_ fields: [(String, JSONValue)]) -> String {
 }
 
 enum JSONValue {
-    case string(String), int(Int), double(Double), bool(Bool)
+    case string(String), int(Int), double(Double), double4(Double), bool(Bool)
     var text: String {
         switch self {
         case .string(let s): return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .int(let i): return String(i)
         case .double(let d): return d.isFinite ? String((d * 1000).rounded() / 1000) : "null"
+        case .double4(let d): return d.isFinite ? String((d * 10000).rounded() / 10000) : "null"
         case .bool(let b): return b ? "true" : "false"
         }
     }

@@ -41,6 +41,19 @@ double ds_sum_f32(const float *x, long n);
 float ds_max_f32(const float *x, long n);
 float ds_min_f32(const float *x, long n);
 
+/// y[r, c] = act(y[r, c] + bias[c]) for a contiguous [rows, cols] matrix; act is max(., 0) when
+/// relu != 0, the identity otherwise. Branch-free, vectorized.
+void ds_bias_activation_f32(float *y, const float *bias, long rows, long cols, int relu);
+
+/// out[i] = mask[i] > 0 ? g[i] : 0 (the gradient of a ReLU given its output). out may alias g.
+void ds_relu_backward_f32(const float *g, const float *mask, float *out, long n);
+
+/// One Adam/AMSGrad step over n contiguous float32 parameters:
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; (AMSGrad: vmax = max(vmax, v), used below instead of v);
+/// p -= stepSize · m / (√v · inverseBiasCorrection2Sqrt + eps). vmax may be NULL.
+void ds_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long n,
+                 float stepSize, float beta1, float beta2, float eps, float inverseBiasCorrection2Sqrt);
+
 /// Instruction-set level of the kernels: 0 = baseline SSE2, 1 = AVX2+FMA, 2 = AVX-512.
 int ds_kernels_isa(void);
 /// Highest level this CPU supports.

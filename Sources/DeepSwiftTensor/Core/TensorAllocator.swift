@@ -111,12 +111,16 @@ public enum TensorAllocator {
         return (raw, size)
     }
 
+    /// Blocks at least this large go straight back to the system: a training step's temporaries are
+    /// far smaller, and caching data-set-sized blocks would only hold on to memory.
+    public static let largestCachedBlock = 64 << 20
+
     /// Returns a block to the cache (or to the system when the cache is full).
     static func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount size: Int) {
         let address = UInt(bitPattern: pointer)
         let keep: Bool = state.withLock { state in
             state.statistics.liveBytes -= size
-            guard state.statistics.cachedBytes + size <= state.limit else { return false }
+            guard size < largestCachedBlock, state.statistics.cachedBytes + size <= state.limit else { return false }
             state.buckets[size, default: []].append(address)
             state.statistics.cachedBytes += size
             return true

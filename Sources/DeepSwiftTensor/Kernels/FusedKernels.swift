@@ -1,3 +1,5 @@
+import CDeepSwiftKernels
+
 /// Fused passes used by layers and their gradients, to avoid temporaries on hot paths.
 extension Tensor {
     /// `self[i, j] += row[j]` for a contiguous `[n, m]` float tensor and an `[m]` vector, optionally
@@ -27,7 +29,14 @@ extension Tensor {
                 }
             }
         }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        if dtype == .float32 {
+            let y = UncheckedSendable(basePointer(Float.self)), b = UncheckedSendable(UnsafePointer(r.basePointer(Float.self)))
+            Parallel.forRanges(n, grain: Swift.max(1, Parallel.minimumElementsPerThread / Swift.max(m, 1))) { rows in
+                ds_bias_activation_f32(y.value + rows.lowerBound * m, b.value, rows.count, m, relu ? 1 : 0)
+            }
+        } else {
+            run(Double.self)
+        }
         withExtendedLifetime(r) {}
     }
 
@@ -45,7 +54,15 @@ extension Tensor {
                 for i in range { op[i] = mp[i] > 0 ? gp[i] : 0 }
             }
         }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        if dtype == .float32 {
+            let gp = UncheckedSendable(UnsafePointer(g.basePointer(Float.self))), mp = UncheckedSendable(UnsafePointer(m.basePointer(Float.self)))
+            let op = UncheckedSendable(out.basePointer(Float.self))
+            Parallel.forRanges(count) { range in
+                ds_relu_backward_f32(gp.value + range.lowerBound, mp.value + range.lowerBound, op.value + range.lowerBound, range.count)
+            }
+        } else {
+            run(Double.self)
+        }
         withExtendedLifetime((g, m)) {}
         return out
     }

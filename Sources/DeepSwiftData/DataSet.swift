@@ -1,0 +1,64 @@
+import DeepSwiftTensor
+
+/// An in-memory data set: features `[N, ...]` and labels `[N]` (or `[N, ...]`).
+///
+/// ```swift
+/// let (train, test) = try MNIST.load()
+/// for batch in train.batches(size: 128, shuffleSeed: 42, epoch: 0) {
+///     // batch.features: [128, 784], batch.labels: [128]
+/// }
+/// ```
+public struct DataSet: Sendable {
+    public let features: Tensor
+    public let labels: Tensor
+
+    public init(features: Tensor, labels: Tensor) {
+        tensorCheck(features.shape.first == labels.shape.first,
+                    "DataSet: features \(features.shape) and labels \(labels.shape) have different numbers of samples")
+        self.features = features
+        self.labels = labels
+    }
+
+    public var count: Int { features.shape.first ?? 0 }
+
+    /// One minibatch.
+    public struct Batch: Sendable {
+        public let features: Tensor
+        public let labels: Tensor
+        public var count: Int { features.shape[0] }
+    }
+
+    /// The first `n` samples.
+    public func prefix(_ n: Int) -> DataSet {
+        let n = Swift.min(n, count)
+        return DataSet(features: features.narrowed(axis: 0, start: 0, length: n).contiguous(),
+                       labels: labels.narrowed(axis: 0, start: 0, length: n).contiguous())
+    }
+
+    /// Minibatches in order, or shuffled with a permutation drawn from `(shuffleSeed, epoch)` —
+    /// the same seed and epoch always give the same order.
+    public func batches(size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false) -> [Batch] {
+        tensorCheck(size > 0, "DataSet.batches: batch size must be positive, got \(size)")
+        var order: [Int64]? = nil
+        if let shuffleSeed {
+            var rng = PhiloxGenerator(seed: shuffleSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+            order = Tensor.permutation(count, using: &rng).scalars(as: Int64.self)
+        }
+        var result: [Batch] = []
+        var start = 0
+        while start < count {
+            let n = Swift.min(size, count - start)
+            if n < size && dropLast { break }
+            if let order {
+                let indices = Tensor(Array(order[start..<(start + n)]))
+                result.append(Batch(features: features.indexSelect(axis: 0, indices: indices),
+                                    labels: labels.indexSelect(axis: 0, indices: indices)))
+            } else {
+                result.append(Batch(features: features.narrowed(axis: 0, start: start, length: n).contiguous(),
+                                    labels: labels.narrowed(axis: 0, start: start, length: n).contiguous()))
+            }
+            start += n
+        }
+        return result
+    }
+}

@@ -416,8 +416,12 @@ void DS_NAME(ds_bias_activation_f32)(float *y, const float *bias, long rows, lon
         float *row = y + r * cols;
         long c = 0;
         if (relu) {
-            for (; c + LANES <= cols; c += LANES) store(row + c, vmax(load(row + c) + load(bias + c), splat(0.0f)));
-            for (; c < cols; c++) { float v = row[c] + bias[c]; row[c] = v > 0.0f ? v : 0.0f; }
+            // v <= 0 is false for NaN, so NaN passes through (as PyTorch's relu).
+            for (; c + LANES <= cols; c += LANES) {
+                vf v = load(row + c) + load(bias + c);
+                store(row + c, vselect(v <= 0.0f, splat(0.0f), v));
+            }
+            for (; c < cols; c++) { float v = row[c] + bias[c]; row[c] = v <= 0.0f ? 0.0f : v; }
         } else {
             for (; c + LANES <= cols; c += LANES) store(row + c, load(row + c) + load(bias + c));
             for (; c < cols; c++) row[c] += bias[c];

@@ -6,7 +6,7 @@ import DeepSwiftTensor
 import Dispatch
 
 /// Errors that stop training.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: Error, CustomStringConvertible {
     /// The loss became NaN or infinite.
     case nonFiniteLoss(epoch: Int, batch: Int, step: Int, value: Double)
 

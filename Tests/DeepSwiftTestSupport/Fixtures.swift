@@ -12,6 +12,17 @@ public enum Fixtures {
     public static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// Where tests find MNIST: `DEEPSWIFT_DATA` (or its `mnist` subfolder) when set, otherwise
+    /// `../shared/data/mnist` next to this repository. `nil` when neither holds the files.
+    public static var mnistDirectory: String? {
+        let repository = directory.deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [ProcessInfo.processInfo.environment["DEEPSWIFT_DATA"].map { $0 + "/mnist" },
+                          ProcessInfo.processInfo.environment["DEEPSWIFT_DATA"],
+                          repository.appendingPathComponent("../shared/data/mnist").standardizedFileURL.path].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/train-images-idx3-ubyte.gz")
+            || FileManager.default.fileExists(atPath: $0 + "/train-images-idx3-ubyte") }
+    }
+
     /// The path of a fixture file relative to `Tests/Fixtures`.
     public static func path(_ relative: String) -> String { directory.appendingPathComponent(relative).path }
 

@@ -84,3 +84,10 @@ void ds_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long
                  float stepSize, float beta1, float beta2, float eps, float inverseBiasCorrection2Sqrt) {
     pick_adam()(p, g, m, v, vmax, n, stepSize, beta1, beta2, eps, inverseBiasCorrection2Sqrt);
 }
+void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, long n, float alpha) {
+    switch (level) {
+    case 2: ds_unary_f32_avx512(op, x, y, n, alpha); break;
+    case 1: ds_unary_f32_avx2(op, x, y, n, alpha); break;
+    default: ds_unary_f32_baseline(op, x, y, n, alpha); break;
+    }
+}

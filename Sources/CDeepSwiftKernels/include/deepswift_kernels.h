@@ -58,8 +58,11 @@ void ds_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long
 int ds_kernels_isa(void);
 /// Highest level this CPU supports.
 int ds_kernels_max_isa(void);
-/// Forces a level (for tests and benchmarks); returns 0 if the CPU does not support it.
+/// Forces a level for every later call (for benchmarks); returns 0 if the CPU does not support it.
+/// Affects the whole process: tests use ds_unary_f32_at_level instead.
 int ds_kernels_set_isa(int level);
+/// ds_unary_f32 with the kernels of one instruction-set level (which the CPU must support).
+void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, long n, float alpha);
 
 #ifdef __cplusplus
 }

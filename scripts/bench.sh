@@ -11,3 +11,5 @@ for size in 512 1024 2048; do
 done
 for op in add mul exp tanh sigmoid relu gelu gelu-tanh; do $bin bench elementwise --op "$op" "$@" | tail -n 1; done
 for op in sum max softmax; do $bin bench reduce --op "$op" "$@" | tail -n 1; done
+$bin bench train-step --model mlp-mnist --batch-size 128 "$@" | tail -n 1
+for batch in 1 256; do $bin bench infer --model mlp-mnist --batch-size "$batch" "$@" | tail -n 1; done

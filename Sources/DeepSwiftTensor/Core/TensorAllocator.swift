@@ -113,7 +113,7 @@ public enum TensorAllocator {
 
     /// Blocks at least this large go straight back to the system: a training step's temporaries are
     /// far smaller, and caching data-set-sized blocks would only hold on to memory.
-    public static let largestCachedBlock = 64 << 20
+    public static let largestCachedBlock = 160 << 20
 
     /// Returns a block to the cache (or to the system when the cache is full).
     static func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount size: Int) {

@@ -42,7 +42,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func write(_ name: String, _ data: Data) -> String {
             let path = dir + "/" + name
-            FileManager.default.createFile(atPath: path, contents: data)
+            _ = FileManager.default.createFile(atPath: path, contents: data)
             return path
         }
         let good = write("good", idx(rank: 3, shape: [2, 28, 28]))
@@ -82,7 +82,7 @@ import Testing
         // Labels that disagree with the images are reported.
         for (name, data) in [(MNIST.trainImages, idx(rank: 3, shape: [3, 28, 28])), (MNIST.trainLabels, idx(rank: 1, shape: [2])),
                              (MNIST.testImages, idx(rank: 3, shape: [1, 28, 28])), (MNIST.testLabels, idx(rank: 1, shape: [1]))] {
-            FileManager.default.createFile(atPath: dir + "/" + name, contents: data)
+            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: data)
         }
         #expect(throws: DataError.self) { try MNIST.load(directory: dir) }
         #expect(MNIST.searchPath().contains { $0.hasSuffix("shared/data/mnist") })

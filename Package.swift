@@ -23,6 +23,11 @@ let package = Package(
         // Vectorized float32 math kernels (AVX-512 / AVX2 / baseline clones picked at load time).
         .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
 
+        // oneDNN convolution and pooling primitives (libdnnl-dev, oneDNN 2.x C API).
+        .target(
+            name: "CDeepSwiftDNNL", path: "Sources/CDeepSwiftDNNL",
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl")]),
+
         // n-d arrays.
         .target(
             name: "DeepSwiftTensor",
@@ -32,7 +37,7 @@ let package = Package(
         .target(name: "DeepSwiftAutodiff", dependencies: ["DeepSwiftTensor"]),
 
         // Layers, activations, losses, initializers.
-        .target(name: "DeepSwiftNN", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff"]),
+        .target(name: "DeepSwiftNN", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "CDeepSwiftDNNL", "CDeepSwiftKernels"]),
 
         // Optimizers and learning-rate schedules.
         .target(name: "DeepSwiftOptim", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "CDeepSwiftKernels"]),

@@ -123,16 +123,17 @@ func report(op: String, count: Int, seconds: Double, bytesPerElement: Double) {
 struct TrainStepBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train-step", abstract: "Training steps per second (forward, backward, optimizer) on random data.")
     @OptionGroup var compute: ComputeOptions
-    @Option(help: "Model recipe: mlp-mnist.") var model = "mlp-mnist"
+    @Option(help: "Model recipe: mlp-mnist or lenet-mnist.") var model = "mlp-mnist"
     @Option(name: .customLong("batch-size")) var batchSize = 128
     @Option(help: "Timed steps.") var steps = 200
 
     func run() throws {
         compute.apply()
-        let network = try Recipes.model(model, seed: 1)
+        let recipe = try Recipes.recipe(model)
+        let network = recipe.make(1)
         let trainer = Trainer(model: network, optimizer: Adam(network.parameters, learningRate: 1e-3), loss: Recipes.crossEntropy)
         var rng = PhiloxGenerator(seed: 2)
-        let x = Tensor.uniform([batchSize, 784], using: &rng)
+        let x = Tensor.uniform([batchSize] + recipe.sampleShape, using: &rng)
         let y = Tensor.randomInt([batchSize], low: 0, high: 10, using: &rng)
         for _ in 0..<10 { trainer.trainStep(x, y) }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -146,16 +147,17 @@ struct TrainStepBench: ParsableCommand {
 struct InferBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "infer", abstract: "Inference latency: median of 200 timed calls after warm-up.")
     @OptionGroup var compute: ComputeOptions
-    @Option(help: "Model recipe: mlp-mnist.") var model = "mlp-mnist"
+    @Option(help: "Model recipe: mlp-mnist or lenet-mnist.") var model = "mlp-mnist"
     @Option(name: .customLong("batch-size")) var batchSize = 1
     @Option(help: "Timed calls.") var calls = 200
 
     func run() throws {
         compute.apply()
-        let network = try Recipes.model(model, seed: 1)
+        let recipe = try Recipes.recipe(model)
+        let network = recipe.make(1)
         network.setTraining(false)
         var rng = PhiloxGenerator(seed: 2)
-        let x = Tensor.uniform([batchSize, 784], using: &rng)
+        let x = Tensor.uniform([batchSize] + recipe.sampleShape, using: &rng)
         var sink = 0.0
         for _ in 0..<50 { sink += network.predict(x).scalar(at: [0, 0], as: Double.self) }
         var times: [Double] = []

@@ -7,13 +7,13 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network. Models: mlp-mnist (784-512-512-10 MLP on MNIST, Adam).")
+        abstract: "Train a network on MNIST with Adam. Models: mlp-mnist (784-512-512-10 MLP), lenet-mnist (LeNet-5).")
 
-    @Argument(help: "The model recipe: mlp-mnist.") var model: String
+    @Argument(help: "The model recipe: mlp-mnist or lenet-mnist.") var model: String
     @Option(help: "Directory with the MNIST IDX files (plain or .gz). Default: DEEPSWIFT_DATA, the user cache, then ../shared/data/mnist.")
     var data: String?
     @Option(help: "Passes over the training set.") var epochs = 1
-    @Option(name: .customLong("batch-size"), help: "Samples per step.") var batchSize = 128
+    @Option(name: .customLong("batch-size"), help: "Samples per step (default: 128 for mlp-mnist, 64 for lenet-mnist).") var batchSize: Int?
     @Option(help: "Seed for weights and shuffling.") var seed: UInt64 = 42
     @Option(help: "Learning rate (Adam).") var lr = 1e-3
     @OptionGroup var compute: ComputeOptions
@@ -22,14 +22,15 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        guard Recipes.names.contains(model) else {
+        guard let recipe = Recipes.all.first(where: { $0.name == model }) else {
             throw ValidationError("unknown model '\(model)'; known models: \(Recipes.names.joined(separator: ", "))")
         }
+        let batchSize = self.batchSize ?? recipe.defaultBatchSize
         let (train, test): (DataSet, DataSet)
-        do { (train, test) = try MNIST.load(directory: data) } catch let error as DataError {
+        do { (train, test) = try MNIST.load(directory: data, flatten: recipe.flattensImages) } catch let error as DataError {
             throw ValidationError(error.description)
         }
-        let network = try Recipes.model(model, seed: seed)
+        let network = recipe.make(seed)
         let optimizer = Adam(network.parameters, learningRate: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         let trainer = Trainer(model: network, optimizer: optimizer, loss: Recipes.crossEntropy)
         let timer = WarmupTimer()

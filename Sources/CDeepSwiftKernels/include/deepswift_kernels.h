@@ -54,6 +54,24 @@ void ds_relu_backward_f32(const float *g, const float *mask, float *out, long n)
 void ds_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long n,
                  float stepSize, float beta1, float beta2, float eps, float inverseBiasCorrection2Sqrt);
 
+/// Geometry of a 2-D convolution window walk (see ds_im2col_f32).
+typedef struct {
+    long channels, height, width;            // one image
+    long kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+    long out_h, out_w;
+} ds_window_geometry;
+
+/// Writes image `image` (x points at its [C, H, W] data) into columns `cols` of a
+/// [C·kh·kw, column_stride] matrix, starting at column `image · out_h · out_w`; padding reads as 0.
+/// Rows `row_begin ..< row_end` only (to split the work across threads).
+void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, long column_stride, long image,
+                   long row_begin, long row_end);
+
+/// The adjoint: adds the columns of `image` back into its [C, H, W] gradient (which must start
+/// zeroed), for channels `channel_begin ..< channel_end` only.
+void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
+                   long channel_begin, long channel_end);
+
 /// Instruction-set level of the kernels: 0 = baseline SSE2, 1 = AVX2+FMA, 2 = AVX-512.
 int ds_kernels_isa(void);
 /// Highest level this CPU supports.

@@ -58,6 +58,11 @@ extension Tensor {
         return t
     }
 
+    /// A contiguous tensor whose elements are unspecified (for kernels that write every element).
+    public static func uninitialized(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(uninitializedShape: shape, dtype: dtype)
+    }
+
     /// All zeros.
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
         let t = Tensor(uninitializedShape: shape, dtype: dtype)

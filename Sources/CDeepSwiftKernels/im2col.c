@@ -1,0 +1,54 @@
+// im2col / col2im for convolutions computed as one large GEMM (see Convolution.swift).
+#include "deepswift_kernels.h"
+#include <string.h>
+
+void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, long column_stride, long image,
+                   long row_begin, long row_end) {
+    const long positions = g->out_h * g->out_w;
+    const long kernel_area = g->kernel_h * g->kernel_w;
+    for (long row = row_begin; row < row_end; row++) {
+        const long c = row / kernel_area, ki = (row / g->kernel_w) % g->kernel_h, kj = row % g->kernel_w;
+        const float *plane = x + c * g->height * g->width;
+        float *out = cols + row * column_stride + image * positions;
+        for (long i = 0; i < g->out_h; i++) {
+            const long y = i * g->stride_h - g->pad_top + ki * g->dilation_h;
+            float *line = out + i * g->out_w;
+            if (y < 0 || y >= g->height) { memset(line, 0, (size_t)g->out_w * sizeof(float)); continue; }
+            const float *source = plane + y * g->width;
+            const long x0 = kj * g->dilation_w - g->pad_left;
+            if (g->stride_w == 1 && x0 >= 0 && x0 + g->out_w <= g->width) {
+                memcpy(line, source + x0, (size_t)g->out_w * sizeof(float));
+                continue;
+            }
+            for (long j = 0; j < g->out_w; j++) {
+                const long xx = x0 + j * g->stride_w;
+                line[j] = (xx >= 0 && xx < g->width) ? source[xx] : 0.0f;
+            }
+        }
+    }
+}
+
+void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
+                   long channel_begin, long channel_end) {
+    const long positions = g->out_h * g->out_w;
+    for (long c = channel_begin; c < channel_end; c++) {
+        float *plane = x + c * g->height * g->width;
+        for (long ki = 0; ki < g->kernel_h; ki++) {
+            for (long kj = 0; kj < g->kernel_w; kj++) {
+                const long row = (c * g->kernel_h + ki) * g->kernel_w + kj;
+                const float *in = cols + row * column_stride + image * positions;
+                for (long i = 0; i < g->out_h; i++) {
+                    const long y = i * g->stride_h - g->pad_top + ki * g->dilation_h;
+                    if (y < 0 || y >= g->height) continue;
+                    float *target = plane + y * g->width;
+                    const float *line = in + i * g->out_w;
+                    const long x0 = kj * g->dilation_w - g->pad_left;
+                    for (long j = 0; j < g->out_w; j++) {
+                        const long xx = x0 + j * g->stride_w;
+                        if (xx >= 0 && xx < g->width) target[xx] += line[j];
+                    }
+                }
+            }
+        }
+    }
+}

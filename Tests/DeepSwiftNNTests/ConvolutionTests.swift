@@ -1,0 +1,119 @@
+import DeepSwiftAutodiff
+import DeepSwiftNN
+import DeepSwiftTensor
+import DeepSwiftTestSupport
+import Testing
+
+/// Conv2D and pooling against PyTorch (Tests/Fixtures/torch/generate_conv_fixtures.py), for the
+/// float64 reference and both float32 backends, plus finite-difference checks in float64.
+@Suite(.serialized) struct ConvolutionTests {
+    static let conv = try! Fixtures.torch("conv")
+    static let pool = try! Fixtures.torch("pool")
+    static let convNames = ["basic", "strided", "dilated", "grouped", "depthwise", "rectangular", "lenet"]
+    static let poolNames = ["max_k2s2", "max_k3s2p1", "max_ceil", "avg_k2s2", "avg_pad_include", "avg_pad_exclude"]
+
+    struct ConvCase {
+        let x: Tensor, w: Tensor, b: Tensor?, stride: (Int, Int), padding: Padding, dilation: (Int, Int), groups: Int
+        init(_ name: String) {
+            let f = ConvolutionTests.conv
+            let cfg = f["\(name)_cfg"].scalars(as: Int64.self).map(Int.init)
+            x = f["\(name)_x"]
+            w = f["\(name)_w"]
+            b = cfg[7] == 1 ? f["\(name)_b"] : nil
+            stride = (cfg[0], cfg[1])
+            padding = .symmetric(cfg[2], cfg[3])
+            dilation = (cfg[4], cfg[5])
+            groups = cfg[6]
+        }
+    }
+
+    func checkAll(_ dtype: DType, rtol: Double, atol: Double) {
+        for name in Self.convNames {
+            let c = ConvCase(name)
+            let px = Parameter(c.x.cast(to: dtype)), pw = Parameter(c.w.cast(to: dtype)), pb = c.b.map { Parameter($0.cast(to: dtype)) }
+            let y = Variable(px).conv2d(weight: Variable(pw), bias: pb.map { Variable($0) }, stride: c.stride, padding: c.padding,
+                                        dilation: c.dilation, groups: c.groups)
+            y.backward(Self.conv["\(name)_gy"].cast(to: dtype))
+            expectClose(y.value, Self.conv["\(name)_y"], rtol: rtol, atol: atol, "\(name) \(dtype) y")
+            expectClose(px.grad!, Self.conv["\(name)_dx"], rtol: rtol, atol: atol, "\(name) \(dtype) dx")
+            expectClose(pw.grad!, Self.conv["\(name)_dw"], rtol: rtol, atol: atol, "\(name) \(dtype) dw")
+            if let pb { expectClose(pb.grad!, Self.conv["\(name)_db"], rtol: rtol, atol: atol, "\(name) \(dtype) db") }
+        }
+    }
+
+    @Test func float64ReferenceMatchesPyTorch() { checkAll(.float64, rtol: 1e-10, atol: 1e-10) }
+
+    @Test func float32GEMMBackendMatchesPyTorch() {
+        Convolution.backend = .gemm
+        checkAll(.float32, rtol: 1e-4, atol: 2e-4)
+    }
+
+    @Test func float32OneDNNBackendMatchesPyTorch() {
+        Convolution.backend = .oneDNN
+        defer { Convolution.backend = .gemm }
+        checkAll(.float32, rtol: 1e-4, atol: 2e-4)
+    }
+
+    @Test func gradientsMatchFiniteDifferences() {
+        var rng = PhiloxGenerator(seed: 3)
+        let x = Tensor.normal([2, 4, 6, 5], dtype: .float64, using: &rng)
+        let configs: [((Int, Int), Padding, (Int, Int), Int, [Int])] = [
+            ((1, 1), .valid, (1, 1), 1, [3, 4, 3, 3]), ((2, 1), .same, (1, 1), 1, [3, 4, 2, 3]),
+            ((1, 1), .symmetric(2, 1), (2, 2), 1, [2, 4, 3, 2]), ((1, 2), .explicit(top: 1, bottom: 0, left: 2, right: 1), (1, 1), 2, [4, 2, 3, 3]),
+            ((1, 1), .same, (1, 1), 4, [8, 1, 3, 3]),
+        ]
+        for (stride, padding, dilation, groups, weightShape) in configs {
+            let w = Tensor.normal(weightShape, dtype: .float64, using: &rng)
+            let b = Tensor.normal([weightShape[0]], dtype: .float64, using: &rng)
+            gradCheck([x, w, b], "conv2d stride \(stride) padding \(padding) dilation \(dilation) groups \(groups)") {
+                $0[0].conv2d(weight: $0[1], bias: $0[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
+            }
+        }
+        let distinct = Tensor.permutation(2 * 3 * 7 * 7, using: &rng).cast(to: .float64).reshaped([2, 3, 7, 7]) / 10
+        gradCheck([distinct], "max pool") { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: .symmetric(1, 1)) }
+        gradCheck([x], "avg pool include") { $0[0].avgPool2d(kernel: (2, 2), stride: (1, 2), padding: .symmetric(1, 1)) }
+        gradCheck([x], "avg pool exclude") { $0[0].avgPool2d(kernel: (3, 2), stride: (2, 1), padding: .symmetric(1, 1), countIncludePad: false) }
+        gradCheck([x], "global pools") { $0[0].globalAveragePool2d() + $0[0].globalMaxPool2d() }
+    }
+
+    @Test func poolingMatchesPyTorch() {
+        for name in Self.poolNames {
+            let cfg = Self.pool["\(name)_cfg"].scalars(as: Int64.self).map(Int.init)
+            for dtype in [DType.float64, .float32] {
+                let p = Parameter(Self.pool["\(name)_x"].cast(to: dtype))
+                let kernel = (cfg[0], cfg[1]), stride = (cfg[2], cfg[3]), padding = Padding.symmetric(cfg[4], cfg[5])
+                let y = name.hasPrefix("max")
+                    ? Variable(p).maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: cfg[6] == 1)
+                    : Variable(p).avgPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: cfg[6] == 1, countIncludePad: cfg[7] == 1)
+                y.backward(Self.pool["\(name)_gy"].cast(to: dtype))
+                let tolerance = dtype == .float64 ? 1e-12 : 1e-5
+                expectClose(y.value, Self.pool["\(name)_y"], rtol: tolerance, atol: tolerance, "\(name) \(dtype) y")
+                expectClose(p.grad!, Self.pool["\(name)_dx"], rtol: tolerance, atol: tolerance, "\(name) \(dtype) dx")
+            }
+        }
+    }
+
+    @Test func layersAndPrimitiveCache() {
+        var rng = PhiloxGenerator(seed: 5)
+        let model = Sequential {
+            Conv2D(1, 4, kernel: (3, 3), padding: .same, activation: .relu, using: &rng)
+            MaxPool2D(kernel: (2, 2))
+            Conv2D(4, 6, kernel: (3, 3), groups: 2, using: &rng)
+            AvgPool2D(kernel: (2, 2), ceilMode: true)
+            GlobalAveragePool2D()
+        }
+        #expect(model.namedParameters.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
+        let x = Tensor.normal([3, 1, 10, 10], using: &rng)
+        let y = model(Variable(x))
+        #expect(y.shape == [3, 6])
+        #expect(model.summary(inputShape: [1, 1, 10, 10]).contains("Conv2D(4 → 6, 3×3, groups 2)"))
+        // A repeated training step creates no new oneDNN primitive.
+        Convolution.backend = .oneDNN
+        defer { Convolution.backend = .gemm }
+        let step = { model.zeroGrad(); model(Variable(x)).sum().backward() }
+        step()
+        let created = OneDNNStatistics.primitivesCreated
+        for _ in 0..<3 { step() }
+        #expect(OneDNNStatistics.primitivesCreated == created)
+    }
+}

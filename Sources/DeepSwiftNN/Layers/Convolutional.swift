@@ -96,3 +96,31 @@ public final class GlobalMaxPool2D: Layer {
     public init() {}
     public func callAsFunction(_ x: Variable) -> Variable { x.globalMaxPool2d() }
 }
+
+/// Average pooling to a fixed output size, as `torch.nn.AdaptiveAvgPool2d`: output cell (i, j)
+/// averages rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the matching columns.
+public final class AdaptiveAvgPool2D: Layer {
+    public let outputSize: (Int, Int)
+    public var isTraining = true
+    public init(outputSize: (Int, Int)) { self.outputSize = outputSize }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        tensorCheck(x.rank == 4, "AdaptiveAvgPool2D: input \(x.shape) must be [N, C, H, W]")
+        let (h, w) = (x.shape[2], x.shape[3]), (oh, ow) = outputSize
+        if (h, w) == (oh, ow) { return x }
+        if h % oh == 0 && w % ow == 0 { return x.avgPool2d(kernel: (h / oh, w / ow)) }
+        var rows: [Variable] = []
+        for i in 0..<oh {
+            let r0 = i * h / oh, r1 = ((i + 1) * h + oh - 1) / oh
+            var cells: [Variable] = []
+            for j in 0..<ow {
+                let c0 = j * w / ow, c1 = ((j + 1) * w + ow - 1) / ow
+                cells.append(x.narrowed(axis: 2, start: r0, length: r1 - r0).narrowed(axis: 3, start: c0, length: c1 - c0).mean(axes: [2, 3]))
+            }
+            rows.append(Variable.stack(cells, axis: 2))   // [N, C, ow]
+        }
+        return Variable.stack(rows, axis: 2)             // [N, C, oh, ow]
+    }
+
+    public var summaryName: String { "AdaptiveAvgPool2D(\(outputSize.0)×\(outputSize.1))" }
+}

@@ -82,7 +82,7 @@ def dump(obj):
     items = list(obj.items())
     for i, (k, v) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        if isinstance(v, dict) and "per_module" in v:
+        if isinstance(v, dict) and isinstance(v.get("per_module"), list):
             lines.append(f"  {json.dumps(k)}: {{")
             sub = [(kk, vv) for kk, vv in v.items() if kk != "per_module"]
             for kk, vv in sub:

@@ -28,6 +28,15 @@ void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, lon
     }
 }
 
+// First j in [0, out) with 0 <= x0 + j*stride < width, and one past the last.
+static inline void valid_range(long x0, long stride, long out, long width, long *lo, long *hi) {
+    long first = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride;
+    long last = x0 >= width ? -1 : (width - 1 - x0) / stride;   // inclusive
+    *lo = first < out ? first : out;
+    *hi = last + 1 < out ? last + 1 : out;
+    if (*hi < *lo) *hi = *lo;
+}
+
 void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
                    long channel_begin, long channel_end) {
     const long positions = g->out_h * g->out_w;
@@ -37,15 +46,18 @@ void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_s
             for (long kj = 0; kj < g->kernel_w; kj++) {
                 const long row = (c * g->kernel_h + ki) * g->kernel_w + kj;
                 const float *in = cols + row * column_stride + image * positions;
+                const long x0 = kj * g->dilation_w - g->pad_left;
+                long lo, hi;
+                valid_range(x0, g->stride_w, g->out_w, g->width, &lo, &hi);
                 for (long i = 0; i < g->out_h; i++) {
                     const long y = i * g->stride_h - g->pad_top + ki * g->dilation_h;
                     if (y < 0 || y >= g->height) continue;
-                    float *target = plane + y * g->width;
+                    float *target = plane + y * g->width + x0;
                     const float *line = in + i * g->out_w;
-                    const long x0 = kj * g->dilation_w - g->pad_left;
-                    for (long j = 0; j < g->out_w; j++) {
-                        const long xx = x0 + j * g->stride_w;
-                        if (xx >= 0 && xx < g->width) target[xx] += line[j];
+                    if (g->stride_w == 1) {
+                        for (long j = lo; j < hi; j++) target[j] += line[j];
+                    } else {
+                        for (long j = lo; j < hi; j++) target[j * g->stride_w] += line[j];
                     }
                 }
             }

@@ -75,3 +75,23 @@ import Testing
         #expect(history.count == 3)
     }
 }
+
+@Suite struct GraphTrainingTests {
+    @Test func graphsTrainLikeSequential() throws {
+        var rng = PhiloxGenerator(seed: 12)
+        let graph = GraphBuilder()
+        let x = graph.input("x", shape: [2])
+        let h = graph.add("hidden", Dense(2, 16, activation: .relu, using: &rng), x)
+        let g = graph.add("gate", Dense(2, 16, activation: .sigmoid, using: &rng), x)
+        let mixed = graph.merge("mixed", .multiply, h, g)
+        let both = graph.merge("both", .concatenate(axis: 1), mixed, h)
+        let logits = graph.add("logits", Dense(32, 3, using: &rng), both)
+        let model = try graph.build(outputs: [logits])
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.02)) {
+            Losses.softmaxCrossEntropy(logits: $0, labels: $1)
+        }
+        let history = try trainer.fit(TrainerTests.blobs(600, seed: 13), epochs: 5, batchSize: 32, seed: 14)
+        #expect(history.last!.loss < history.first!.loss)
+        #expect(trainer.evaluate(TrainerTests.blobs(300, seed: 15)).accuracy! > 0.95)
+    }
+}

@@ -117,3 +117,41 @@ import Testing
         #expect(OneDNNStatistics.primitivesCreated == created)
     }
 }
+
+@Suite struct TransposedAndOneDimensionalConvolutionTests {
+    /// A transposed convolution is the adjoint of the convolution with the same weights:
+    /// ⟨conv(x), y⟩ = ⟨x, convT(y)⟩.
+    @Test func transposedConvolutionIsTheAdjoint() {
+        var rng = PhiloxGenerator(seed: 7)
+        for (stride, padding, groups) in [((1, 1), (0, 0), 1), ((2, 2), (1, 1), 1), ((2, 1), (1, 0), 2)] {
+            for dtype in [DType.float64, .float32] {
+                let w = Tensor.normal([4, 6 / groups, 3, 3], dtype: dtype, using: &rng)     // conv: 6 → 4 channels
+                let x = Tensor.normal([2, 6, 9, 8], dtype: dtype, using: &rng)
+                let y = Variable(x).conv2d(weight: Variable(w), stride: stride, padding: .symmetric(padding.0, padding.1), groups: groups)
+                let r = Tensor.normal(y.shape, dtype: dtype, using: &rng)
+                let outputPadding = (9 + 2 * padding.0 - 3) % stride.0, outputPaddingW = (8 + 2 * padding.1 - 3) % stride.1
+                let back = Variable(r).convTranspose2d(weight: Variable(w), stride: stride, padding: padding,
+                                                       outputPadding: (outputPadding, outputPaddingW), groups: groups)
+                #expect(back.shape == x.shape)
+                let lhs = (y.value * r).sum().scalarValue, rhs = (x * back.value).sum().scalarValue
+                #expect(abs(lhs - rhs) <= (dtype == .float64 ? 1e-9 : 1e-3) * max(1, abs(lhs)), "stride \(stride) groups \(groups) \(dtype): \(lhs) vs \(rhs)")
+            }
+        }
+    }
+
+    @Test func gradientsOfTransposedAndOneDimensionalConvolutions() {
+        var rng = PhiloxGenerator(seed: 8)
+        let x = Tensor.normal([2, 4, 3, 3], dtype: .float64, using: &rng)
+        let w = Tensor.normal([4, 3, 3, 2], dtype: .float64, using: &rng)
+        let b = Tensor.normal([3], dtype: .float64, using: &rng)
+        gradCheck([x, w, b], "convTranspose2d") { $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: (2, 1), padding: (1, 0), outputPadding: (1, 0)) }
+        let s = Tensor.normal([2, 3, 11], dtype: .float64, using: &rng)
+        let k = Tensor.normal([5, 3, 3], dtype: .float64, using: &rng)
+        gradCheck([s, k], "conv1d") { $0[0].conv1d(weight: $0[1], stride: 2, padding: 1, dilation: 2) }
+        let layer = SeparableConv2D(4, 6, kernel: (3, 3), padding: .same, multiplier: 2, using: &rng)
+        #expect(layer.namedParameters.map(\.name) == ["depthwise.weight", "pointwise.weight", "pointwise.bias"])
+        #expect(layer(Variable(Tensor.ones([1, 4, 5, 5]))).shape == [1, 6, 5, 5])
+        #expect(Conv1D(3, 5, kernel: 3, padding: 1, using: &rng)(Variable(Tensor.ones([2, 3, 7]))).shape == [2, 5, 7])
+        #expect(Conv2DTranspose(4, 2, kernel: (2, 2), stride: (2, 2), using: &rng)(Variable(Tensor.ones([1, 4, 3, 3]))).shape == [1, 2, 6, 6])
+    }
+}

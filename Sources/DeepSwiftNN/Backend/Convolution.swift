@@ -74,6 +74,9 @@ public enum Convolution {
 
     /// Gradient of the input: a transposed convolution of `gy` with `w`.
     public static func backwardData(_ gy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        if gy.dtype == .float32 && backend == .gemm {
+            return GEMM.backwardData(GEMM.outputRows(gy.contiguous(), g), w.cast(to: .float32).contiguous(), g)
+        }
         if gy.dtype == .float32 {
             let gyc = gy.contiguous(), wc = w.cast(to: .float32).contiguous()
             let gx = Tensor.zeros(g.inputShape)
@@ -90,6 +93,10 @@ public enum Convolution {
 
     /// Gradients of the weights and (when `bias`) the bias.
     public static func backwardWeights(_ x: Tensor, _ gy: Tensor, _ g: ConvolutionGeometry, bias: Bool) -> (Tensor, Tensor?) {
+        if x.dtype == .float32 && backend == .gemm {
+            let rows = GEMM.outputRows(gy.cast(to: .float32).contiguous(), g)
+            return (GEMM.backwardWeights(rows, GEMM.columns(x.contiguous(), g), g), bias ? rows.sum(axis: 1) : nil)
+        }
         if x.dtype == .float32 {
             let xc = x.contiguous(), gyc = gy.cast(to: .float32).contiguous()
             let gw = Tensor.zeros(g.weightShape)

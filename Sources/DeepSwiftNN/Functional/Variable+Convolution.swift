@@ -50,3 +50,41 @@ extension Variable {
     /// Maximum over the spatial axes: `[N, C, H, W] → [N, C]`.
     public func globalMaxPool2d() -> Variable { max(axes: [2, 3]) }
 }
+
+extension Variable {
+    /// Transposed convolution ("deconvolution"), the adjoint of ``conv2d(weight:bias:stride:padding:dilation:groups:)``,
+    /// as `torch.nn.functional.conv_transpose2d`: `weight` is `[in, out/groups, kh, kw]`, and the output
+    /// has `(H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1` rows.
+    public func convTranspose2d(weight: Variable, bias: Variable? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                                outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Variable {
+        tensorCheck(rank == 4 && weight.rank == 4 && weight.shape[0] == shape[1],
+                    "convTranspose2d: input \(shape) must be [N, C, H, W] and weight \(weight.shape) [C, out/groups, kh, kw]")
+        let (kh, kw) = (weight.shape[2], weight.shape[3])
+        let outH = (shape[2] - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+        let outW = (shape[3] - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+        let outChannels = weight.shape[1] * groups
+        // The convolution whose input gradient this is: input [N, out, outH, outW], output channels = in.
+        let g = ConvolutionGeometry(input: [shape[0], outChannels, outH, outW], outputChannels: shape[1], kernel: (kh, kw),
+                                    stride: stride, padding: .symmetric(padding.0, padding.1), dilation: dilation, groups: groups)
+        tensorCheck(g.outputShape == shape, "convTranspose2d: input \(shape) does not invert to \(g.outputShape) (check the output padding)")
+        let x = value, w = weight.value
+        var y = Convolution.backwardData(x, w, g)
+        if let bias { y = y + bias.value.reshaped([1, outChannels, 1, 1]) }
+        var inputs = [self, weight]
+        if let bias { inputs.append(bias) }
+        return Variable.record(y, inputs) { gy, needed in
+            var result: [Tensor?] = [needed[0] ? Convolution.forward(gy, w, nil, g) : nil]
+            result.append(needed[1] ? Convolution.backwardWeights(gy, x, g, bias: false).0 : nil)
+            if bias != nil { result.append(needed[2] ? gy.sum(axes: [0, 2, 3]) : nil) }
+            return result
+        }
+    }
+
+    /// 1-D convolution over `[N, C, L]` (a 2-D convolution with height 1).
+    public func conv1d(weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Variable {
+        tensorCheck(rank == 3 && weight.rank == 3, "conv1d: input \(shape) must be [N, C, L] and weight \(weight.shape) [O, C/groups, k]")
+        let y = unsqueezed(axis: 2).conv2d(weight: weight.unsqueezed(axis: 2), bias: bias, stride: (1, stride),
+                                           padding: .symmetric(0, padding), dilation: (1, dilation), groups: groups)
+        return y.squeezed(axis: 2)
+    }
+}

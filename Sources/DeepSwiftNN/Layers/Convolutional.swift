@@ -124,3 +124,86 @@ public final class AdaptiveAvgPool2D: Layer {
 
     public var summaryName: String { "AdaptiveAvgPool2D(\(outputSize.0)×\(outputSize.1))" }
 }
+
+/// Transposed 2-D convolution (deconvolution), as `torch.nn.ConvTranspose2d`; weight `[in, out/groups, kh, kw]`.
+public final class Conv2DTranspose: Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int), groups: Int
+    public var isTraining = true
+
+    public init(_ inputChannels: Int, _ outputChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                weightInitializer: Initializer = .glorotUniform(), dtype: DType = .float32, using rng: inout PhiloxGenerator) {
+        weight = Parameter(weightInitializer.make([inputChannels, outputChannels / groups, kernel.0, kernel.1], dtype: dtype, using: &rng))
+        self.bias = bias ? Parameter(Tensor.zeros([outputChannels], dtype: dtype)) : nil
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.groups = groups
+    }
+
+    public var localParameters: [(name: String, parameter: Parameter)] {
+        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        x.convTranspose2d(weight: Variable(weight), bias: bias.map { Variable($0) }, stride: stride, padding: padding,
+                          outputPadding: outputPadding, dilation: dilation, groups: groups)
+    }
+}
+
+/// Depthwise 2-D convolution: each input channel convolved with its own `multiplier` filters
+/// (a ``Conv2D`` with groups = input channels).
+public func DepthwiseConv2D(_ channels: Int, multiplier: Int = 1, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+                            padding: Padding = .valid, bias: Bool = true, activation: Activation = .identity,
+                            using rng: inout PhiloxGenerator) -> Conv2D {
+    Conv2D(channels, channels * multiplier, kernel: kernel, stride: stride, padding: padding, groups: channels, bias: bias,
+           activation: activation, using: &rng)
+}
+
+/// Depthwise convolution followed by a 1×1 pointwise convolution (Keras's SeparableConv2D).
+public final class SeparableConv2D: Layer {
+    public let depthwise: Conv2D, pointwise: Conv2D
+    public var isTraining = true
+
+    public init(_ inputChannels: Int, _ outputChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: Padding = .valid,
+                multiplier: Int = 1, bias: Bool = true, activation: Activation = .identity, using rng: inout PhiloxGenerator) {
+        depthwise = DepthwiseConv2D(inputChannels, multiplier: multiplier, kernel: kernel, stride: stride, padding: padding, bias: false, using: &rng)
+        pointwise = Conv2D(inputChannels * multiplier, outputChannels, kernel: (1, 1), bias: bias, activation: activation, using: &rng)
+    }
+
+    public var sublayers: [(name: String, layer: any Layer)] { [("depthwise", depthwise), ("pointwise", pointwise)] }
+    public func callAsFunction(_ x: Variable) -> Variable { pointwise(depthwise(x)) }
+}
+
+/// 1-D convolution over `[N, C, L]`; weight `[out, in/groups, k]`.
+public final class Conv1D: Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let stride: Int, padding: Int, dilation: Int, groups: Int
+    public let activation: Activation
+    public var isTraining = true
+
+    public init(_ inputChannels: Int, _ outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+                groups: Int = 1, bias: Bool = true, activation: Activation = .identity, weightInitializer: Initializer = .glorotUniform(),
+                dtype: DType = .float32, using rng: inout PhiloxGenerator) {
+        weight = Parameter(weightInitializer.make([outputChannels, inputChannels / groups, kernel], dtype: dtype, using: &rng))
+        self.bias = bias ? Parameter(Tensor.zeros([outputChannels], dtype: dtype)) : nil
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.activation = activation
+    }
+
+    public var localParameters: [(name: String, parameter: Parameter)] {
+        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        activation.apply(x.conv1d(weight: Variable(weight), bias: bias.map { Variable($0) }, stride: stride, padding: padding,
+                                  dilation: dilation, groups: groups))
+    }
+}

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
-        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self])
+        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
@@ -123,19 +123,28 @@ func report(op: String, count: Int, seconds: Double, bytesPerElement: Double) {
 struct TrainStepBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train-step", abstract: "Training steps per second (forward, backward, optimizer) on random data.")
     @OptionGroup var compute: ComputeOptions
-    @Option(help: "Model recipe: mlp-mnist or lenet-mnist.") var model = "mlp-mnist"
+    @Option(help: "Model: mlp-mnist, lenet-mnist or a zoo name (resnet18, mobilenetv2, ...).") var model = "mlp-mnist"
     @Option(name: .customLong("batch-size")) var batchSize = 128
+    @Option(name: .customLong("image-size"), help: "Input height and width for zoo models (default 224).") var imageSize = 224
     @Option(help: "Timed steps.") var steps = 200
+    @Option(help: "Warm-up steps.") var warmup = 10
 
     func run() throws {
         compute.apply()
-        let recipe = try Recipes.recipe(model)
-        let network = recipe.make(1)
+        let network: Sequential, sampleShape: [Int], classes: Int
+        if let recipe = Recipes.all.first(where: { $0.name == model }) {
+            (network, sampleShape, classes) = (recipe.make(1), recipe.sampleShape, 10)
+        } else if let zoo = ModelZoo.make(model, seed: 1) {
+            let channels = ModelZoo.inputShape(model)[0]
+            (network, sampleShape, classes) = (zoo, [channels, imageSize, imageSize], model == "lenet" || model == "simplecnn" ? 10 : 1000)
+        } else {
+            throw ValidationError("unknown model '\(model)'")
+        }
         let trainer = Trainer(model: network, optimizer: Adam(network.parameters, learningRate: 1e-3), loss: Recipes.crossEntropy)
         var rng = PhiloxGenerator(seed: 2)
-        let x = Tensor.uniform([batchSize] + recipe.sampleShape, using: &rng)
-        let y = Tensor.randomInt([batchSize], low: 0, high: 10, using: &rng)
-        for _ in 0..<10 { trainer.trainStep(x, y) }
+        let x = Tensor.uniform([batchSize] + sampleShape, using: &rng)
+        let y = Tensor.randomInt([batchSize], low: 0, high: classes, using: &rng)
+        for _ in 0..<warmup { trainer.trainStep(x, y) }
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { trainer.trainStep(x, y) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -171,5 +180,42 @@ struct InferBench: ParsableCommand {
         print(jsonLine([("model", .string(model)), ("batch_size", .int(batchSize)), ("median_ms", .double4(times[times.count / 2])),
                         ("p90_ms", .double4(times[times.count * 9 / 10])), ("threads", .int(ThreadSettings.numThreads))]))
         if sink.isNaN { print(sink) }
+    }
+}
+
+struct ConvolutionBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conv", abstract: "2-D convolution forward and backward (float32) for one shape, both backends.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(name: .customLong("batch-size")) var batchSize = 64
+    @Option(help: "Input channels.") var channels = 20
+    @Option(help: "Output channels.") var outputs = 50
+    @Option(help: "Input height and width.") var size = 12
+    @Option(help: "Kernel size.") var kernel = 5
+    @Option(help: "Stride.") var stride = 1
+    @Option(help: "Padding on each side.") var padding = 0
+    @Option(help: "gemm or onednn.") var backend = "gemm"
+
+    func run() throws {
+        compute.apply()
+        switch backend {
+        case "gemm": Convolution.backend = .gemm
+        case "onednn": Convolution.backend = .oneDNN
+        default: throw ValidationError("--backend must be gemm or onednn")
+        }
+        var rng = PhiloxGenerator(seed: 3)
+        let x = Tensor.uniform([batchSize, channels, size, size], using: &rng)
+        let w = Tensor.uniform([outputs, channels, kernel, kernel], using: &rng)
+        let g = ConvolutionGeometry(input: x.shape, outputChannels: outputs, kernel: (kernel, kernel), stride: (stride, stride),
+                                    padding: .symmetric(padding, padding))
+        let flops = 2.0 * Double(batchSize * outputs * g.outputHeight * g.outputWidth * channels * kernel * kernel)
+        let (y, saved) = Convolution.forwardSaving(x, w, nil, g)
+        let forward = bestTime(minimumSeconds: 0.5) { _ = Convolution.forwardSaving(x, w, nil, g) }
+        let backward = bestTime(minimumSeconds: 0.5) {
+            _ = Convolution.backward(y, x: x, w: w, saved: saved, g, input: true, weights: true, bias: false)
+        }
+        print(jsonLine([("op", .string("conv2d")), ("backend", .string(backend)), ("shape", .string("\(x.shape)→\(g.outputShape) k\(kernel)")),
+                        ("forward_ms", .double(forward * 1e3)), ("forward_gflops", .double(flops / forward / 1e9)),
+                        ("backward_ms", .double(backward * 1e3)), ("backward_gflops", .double(2 * flops / backward / 1e9)),
+                        ("threads", .int(ThreadSettings.numThreads))]))
     }
 }

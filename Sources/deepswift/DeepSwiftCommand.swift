@@ -1,9 +1,33 @@
 import ArgumentParser
 import DeepSwift
 
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
 /// The `deepswift` command-line tool.
 @main
 struct DeepSwiftCommand: ParsableCommand {
+    /// OpenMP (oneDNN's thread pool) reads OMP_WAIT_POLICY when the process starts; the tool
+    /// restarts itself once with a passive policy so that oneDNN can use every thread without its
+    /// idle threads spinning against OpenBLAS's and DeepSwift's pools.
+    static func main() {
+        if ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] == nil {
+            setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
+            let arguments = CommandLine.arguments
+            var cArguments = arguments.map { strdup($0) } + [nil]
+            execv("/proc/self/exe", &cArguments)
+            // If exec fails, continue in this process (oneDNN then stays single-threaded).
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "deepswift",
         abstract: "DeepSwift: deep learning for Swift on Linux servers.",

@@ -45,12 +45,13 @@ import Testing
 
     @Test func float32GEMMBackendMatchesPyTorch() {
         Convolution.backend = .gemm
+        defer { Convolution.backend = .automatic }
         checkAll(.float32, rtol: 1e-4, atol: 2e-4)
     }
 
     @Test func float32OneDNNBackendMatchesPyTorch() {
         Convolution.backend = .oneDNN
-        defer { Convolution.backend = .gemm }
+        defer { Convolution.backend = .automatic }
         checkAll(.float32, rtol: 1e-4, atol: 2e-4)
     }
 
@@ -109,7 +110,7 @@ import Testing
         #expect(model.summary(inputShape: [1, 1, 10, 10]).contains("Conv2D(4 → 6, 3×3, groups 2)"))
         // A repeated training step creates no new oneDNN primitive.
         Convolution.backend = .oneDNN
-        defer { Convolution.backend = .gemm }
+        defer { Convolution.backend = .automatic }
         let step = { model.zeroGrad(); model(Variable(x)).sum().backward() }
         step()
         let created = OneDNNStatistics.primitivesCreated

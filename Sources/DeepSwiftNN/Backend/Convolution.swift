@@ -13,10 +13,24 @@ import DeepSwiftTensor
 /// speed on both cores; see BENCHMARKS.md. float64 runs a reference im2col + GEMM implementation
 /// (used for gradient checks and double-precision work).
 public enum Convolution {
-    public enum Backend: Sendable { case gemm, oneDNN }
+    public enum Backend: Sendable {
+        /// oneDNN for channel counts that fill its 16-wide blocks (when it can use every thread), else GEMM.
+        case automatic
+        case gemm, oneDNN
+    }
 
     /// The float32 backend.
-    nonisolated(unsafe) public static var backend: Backend = .gemm
+    nonisolated(unsafe) public static var backend: Backend = .automatic
+
+    /// The backend used for one convolution.
+    static func backend(for g: ConvolutionGeometry) -> Backend {
+        switch backend {
+        case .automatic:
+            let aligned = (g.channels / g.groups) % 16 == 0 && (g.outputChannels / g.groups) % 16 == 0
+            return aligned && OneDNN.isMultiThreaded ? .oneDNN : .gemm
+        case let chosen: return chosen
+        }
+    }
 
     /// Forward pass that also returns what the backward pass reuses (the window matrix).
     public struct Saved {
@@ -30,7 +44,7 @@ public enum Convolution {
     /// The output and, for the GEMM backend, the window matrix that the weight gradient reuses.
     public static func forwardSaving(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvolutionGeometry) -> (Tensor, Saved) {
         checkShapes(x, w, b, g)
-        if x.dtype == .float32 && backend == .gemm {
+        if x.dtype == .float32 && backend(for: g) == .gemm {
             let columns = GEMM.columns(x.contiguous(), g)
             return (GEMM.forward(columns, w.cast(to: .float32).contiguous(), b?.cast(to: .float32), g), Saved(columns: columns))
         }
@@ -74,7 +88,7 @@ public enum Convolution {
 
     /// Gradient of the input: a transposed convolution of `gy` with `w`.
     public static func backwardData(_ gy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> Tensor {
-        if gy.dtype == .float32 && backend == .gemm {
+        if gy.dtype == .float32 && backend(for: g) == .gemm {
             return GEMM.backwardData(GEMM.outputRows(gy.contiguous(), g), w.cast(to: .float32).contiguous(), g)
         }
         if gy.dtype == .float32 {
@@ -93,7 +107,7 @@ public enum Convolution {
 
     /// Gradients of the weights and (when `bias`) the bias.
     public static func backwardWeights(_ x: Tensor, _ gy: Tensor, _ g: ConvolutionGeometry, bias: Bool) -> (Tensor, Tensor?) {
-        if x.dtype == .float32 && backend == .gemm {
+        if x.dtype == .float32 && backend(for: g) == .gemm {
             let rows = GEMM.outputRows(gy.cast(to: .float32).contiguous(), g)
             return (GEMM.backwardWeights(rows, GEMM.columns(x.contiguous(), g), g), bias ? rows.sum(axis: 1) : nil)
         }

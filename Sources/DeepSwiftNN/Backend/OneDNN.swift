@@ -1,3 +1,4 @@
+import Foundation
 import CDeepSwiftDNNL
 import DeepSwiftTensor
 import Synchronization
@@ -38,12 +39,20 @@ enum OneDNN {
     static let capacity = 512
 
     static let cache: Mutex<Cache> = {
-        // oneDNN's OpenMP pool stays at one thread. Measured on the development machine, two
-        // OpenMP threads spinning next to OpenBLAS's and DeepSwift's pools made a LeNet convolution
-        // 8× slower (32 ms instead of 4 ms), and with a passive wait policy they did not scale at
-        // all; the parallel work goes through OpenBLAS and DeepSwift's own pool instead.
-        ds_dnnl_set_num_threads(1)
+        // oneDNN's OpenMP pool follows the thread setting only when OpenMP waits passively:
+        // spinning OpenMP threads next to OpenBLAS's and DeepSwift's pools made a LeNet convolution
+        // 8× slower on the development machine (32 ms instead of 4 ms). libgomp reads
+        // OMP_WAIT_POLICY when the process starts, so the `deepswift` tool restarts itself with
+        // OMP_WAIT_POLICY=PASSIVE; a program that does not set it gets a single OpenMP thread.
+        _ = isMultiThreaded
         return Mutex(Cache())
+    }()
+
+    /// Whether oneDNN runs on more than one thread (see ``cache``); configures its pool on first use.
+    static let isMultiThreaded: Bool = {
+        let passive = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]?.uppercased() == "PASSIVE"
+        if passive { ThreadSettings.onChange { ds_dnnl_set_num_threads(Int32($0)) } } else { ds_dnnl_set_num_threads(1) }
+        return passive
     }()
 
     /// Number of primitives created so far (a training step should add none after the first).

@@ -100,7 +100,7 @@ extension Tensor {
             let a = la.basePointer(Float.self), b = lb.basePointer(Float.self), c = out.assumingMemoryBound(to: Float.self)
             GEMMScheduler.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c)
         case .float64:
-            openblas_set_num_threads(Int32(ThreadSettings.numThreads))
+            GEMMScheduler.useOpenBLASThreads(ThreadSettings.numThreads)
             cblas_dgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1,
                         la.basePointer(Double.self), Int32(lda), lb.basePointer(Double.self), Int32(ldb),
                         0, out.assumingMemoryBound(to: Double.self), Int32(n))
@@ -150,22 +150,35 @@ extension Tensor {
 enum GEMMScheduler {
     /// Products at least this large in every dimension use OpenBLAS's threads.
     static let openBLASThreshold = 128
+    /// Products below this many flops are left to OpenBLAS as they are (it runs them on one thread).
+    static let smallProduct = 8_000_000
+
+    /// OpenBLAS's current thread count, so that it is only changed when needed.
+    nonisolated(unsafe) static var openBLASThreads = 0
+
+    static func useOpenBLASThreads(_ n: Int) {
+        if openBLASThreads != n {
+            openblas_set_num_threads(Int32(n))
+            openBLASThreads = n
+        }
+    }
 
     static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
         let threads = ThreadSettings.numThreads
         let tA = transA ? CblasTrans : CblasNoTrans, tB = transB ? CblasTrans : CblasNoTrans
-        if threads > 1 && m >= openBLASThreshold && n >= openBLASThreshold && k >= openBLASThreshold {
-            openblas_set_num_threads(Int32(threads))
+        let flops = 2 * m * n * k
+        let square = m >= openBLASThreshold && n >= openBLASThreshold && k >= openBLASThreshold
+        if threads <= 1 || square || flops < smallProduct {
+            useOpenBLASThreads(threads)
             cblas_sgemm(CblasRowMajor, tA, tB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(n))
-            openblas_set_num_threads(1)
             return
         }
         let splitRows = m >= n
         let total = splitRows ? m : n
-        let chunks = threads > 1 && 2 * m * n * k >= 2_000_000 ? Swift.min(threads, Swift.max(1, total / 16)) : 1
+        let chunks = Swift.min(threads, Swift.max(1, total / 16))
         let pa = UncheckedSendable(a), pb = UncheckedSendable(b), pc = UncheckedSendable(c)
-        openblas_set_num_threads(1)
+        useOpenBLASThreads(1)
         Parallel.forEach(chunks) { part in
             let start = total * part / chunks, end = total * (part + 1) / chunks
             if splitRows {

@@ -62,9 +62,8 @@ public enum ThreadSettings {
     }
 
     private static func apply(_ value: Int) {
-        // OpenBLAS's pool is enabled per call for the products that profit from it (GEMMScheduler);
-        // float64 and other BLAS calls use the setting directly.
-        openblas_set_num_threads(Int32(value))
+        // GEMMScheduler then picks, per product, between OpenBLAS's pool and DeepSwift's.
+        GEMMScheduler.useOpenBLASThreads(value)
         let registered = hooks.withLock { $0 }
         for hook in registered { hook(value) }
     }

@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
 
         // oneDNN convolution and pooling primitives (libdnnl-dev, oneDNN 2.x C API).
+        // Needs libdnnl-dev (Debian ships no pkg-config file for it; headers are in /usr/include).
         .target(
             name: "CDeepSwiftDNNL", path: "Sources/CDeepSwiftDNNL",
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl")]),

@@ -63,3 +63,48 @@ public final class SpatialDropout: Layer {
 
     public var summaryName: String { "SpatialDropout(\(rate))" }
 }
+
+/// Bilinear upsampling of `[N, C, H, W]` by integer factors (PyTorch's `align_corners=False`).
+public final class BilinearUpSampling2D: Layer {
+    public let scale: (Int, Int)
+    public var isTraining = true
+    public init(scale: (Int, Int) = (2, 2)) { self.scale = scale }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        x.upsampleBilinear(to: (x.shape[2] * scale.0, x.shape[3] * scale.1))
+    }
+}
+
+/// Zero padding of the length axis of `[N, C, L]`.
+public final class ZeroPadding1D: Layer {
+    public let left: Int, right: Int
+    public var isTraining = true
+    public init(left: Int, right: Int) { self.left = left; self.right = right }
+    public func callAsFunction(_ x: Variable) -> Variable { x.padded([(left, right)]) }
+}
+
+/// Removes elements from both ends of the length axis of `[N, C, L]`.
+public final class Cropping1D: Layer {
+    public let left: Int, right: Int
+    public var isTraining = true
+    public init(left: Int, right: Int) { self.left = left; self.right = right }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        tensorCheck(x.rank == 3 && left + right < x.shape[2], "Cropping1D: cannot crop (\(left), \(right)) from input \(x.shape)")
+        return x.narrowed(axis: 2, start: left, length: x.shape[2] - left - right)
+    }
+}
+
+/// Max or average pooling over `[N, C, L]`.
+public final class Pool1D: Layer {
+    public let kernel: Int, stride: Int, padding: Int, isMax: Bool
+    public var isTraining = true
+    public init(max kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding; isMax = true
+    }
+    public init(average kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel; self.stride = stride ?? kernel; self.padding = padding; isMax = false
+    }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        isMax ? x.maxPool1d(kernel: kernel, stride: stride, padding: padding) : x.avgPool1d(kernel: kernel, stride: stride, padding: padding)
+    }
+    public var summaryName: String { "\(isMax ? "MaxPool1D" : "AvgPool1D")(\(kernel))" }
+}

@@ -9,7 +9,8 @@
     float ds_min_f32_##isa(const float *, long);                                          \
     void ds_bias_activation_f32_##isa(float *, const float *, long, long, int);            \
     void ds_relu_backward_f32_##isa(const float *, const float *, float *, long);          \
-    void ds_adam_f32_##isa(float *, const float *, float *, float *, float *, long, float, float, float, float, float);
+    void ds_adam_f32_##isa(float *, const float *, float *, float *, float *, long, float, float, float, float, float); \
+    void ds_row_dots_f32_##isa(const float *, long, const float *, long, long, long, long, long, float *);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(baseline)
@@ -64,6 +65,8 @@ static minmax_fn pick_min(void) { DISPATCH(ds_min_f32) }
 static bias_fn pick_bias(void) { DISPATCH(ds_bias_activation_f32) }
 static relu_backward_fn pick_relu_backward(void) { DISPATCH(ds_relu_backward_f32) }
 static adam_fn pick_adam(void) { DISPATCH(ds_adam_f32) }
+typedef void (*row_dots_fn)(const float *, long, const float *, long, long, long, long, long, float *);
+static row_dots_fn pick_row_dots(void) { DISPATCH(ds_row_dots_f32) }
 
 void ds_unary_f32(ds_unary_op op, const float *x, float *y, long n, float alpha) {
     pick_unary()(op, x, y, n, alpha);
@@ -90,4 +93,7 @@ void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, 
     case 1: ds_unary_f32_avx2(op, x, y, n, alpha); break;
     default: ds_unary_f32_baseline(op, x, y, n, alpha); break;
     }
+}
+void ds_row_dots_f32(const float *a, long lda, const float *b, long ldb, long m, long n, long k_begin, long k_end, float *c) {
+    pick_row_dots()(a, lda, b, ldb, m, n, k_begin, k_end, c);
 }

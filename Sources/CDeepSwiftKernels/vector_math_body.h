@@ -460,3 +460,45 @@ void DS_NAME(ds_adam_f32)(float *p, const float *g, float *m, float *v, float *v
         p[i] -= stepSize * mi / (__builtin_sqrtf(vi) * inverseBiasCorrection2Sqrt + eps);
     }
 }
+
+void DS_NAME(ds_row_dots_f32)(const float *a, long lda, const float *b, long ldb, long m, long n, long k_begin, long k_end, float *c) {
+    // Blocks of 512 along k keep one row of A and the rows of B in cache while every pair is formed;
+    // pairs are computed four B rows at a time to reuse each loaded A vector.
+    const long block = 512;
+    for (long k0 = k_begin; k0 < k_end; k0 += block) {
+        const long k1 = k0 + block < k_end ? k0 + block : k_end;
+        for (long i = 0; i < m; i++) {
+            const float *ar = a + i * lda;
+            long j = 0;
+            for (; j + 4 <= n; j += 4) {
+                const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+                vf s0 = splat(0.0f), s1 = splat(0.0f), s2 = splat(0.0f), s3 = splat(0.0f);
+                long k = k0;
+                for (; k + LANES <= k1; k += LANES) {
+                    vf av = load(ar + k);
+                    s0 = vfma(av, load(b0 + k), s0);
+                    s1 = vfma(av, load(b1 + k), s1);
+                    s2 = vfma(av, load(b2 + k), s2);
+                    s3 = vfma(av, load(b3 + k), s3);
+                }
+                float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (; k < k1; k++) { t0 += ar[k] * b0[k]; t1 += ar[k] * b1[k]; t2 += ar[k] * b2[k]; t3 += ar[k] * b3[k]; }
+                float l0[LANES], l1[LANES], l2[LANES], l3[LANES];
+                store(l0, s0); store(l1, s1); store(l2, s2); store(l3, s3);
+                for (int q = 0; q < LANES; q++) { t0 += l0[q]; t1 += l1[q]; t2 += l2[q]; t3 += l3[q]; }
+                c[i * n + j] += t0; c[i * n + j + 1] += t1; c[i * n + j + 2] += t2; c[i * n + j + 3] += t3;
+            }
+            for (; j < n; j++) {
+                const float *br = b + j * ldb;
+                vf s0 = splat(0.0f);
+                long k = k0;
+                for (; k + LANES <= k1; k += LANES) s0 = vfma(load(ar + k), load(br + k), s0);
+                float t = 0, l[LANES];
+                for (; k < k1; k++) t += ar[k] * br[k];
+                store(l, s0);
+                for (int q = 0; q < LANES; q++) t += l[q];
+                c[i * n + j] += t;
+            }
+        }
+    }
+}

@@ -17,7 +17,8 @@ struct DeepSwiftCommand: ParsableCommand {
             setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
             let arguments = CommandLine.arguments
             var cArguments = arguments.map { strdup($0) } + [nil]
-            execv("/proc/self/exe", &cArguments)
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+            execv(executable, &cArguments)
             // If exec fails, continue in this process (oneDNN then stays single-threaded).
         }
         do {

@@ -136,6 +136,17 @@ import Testing
         expectClose(v.outer(v[..<3]), f["outer"], rtol: 1e-6, atol: 1e-6)
         expectClose(f["d2"].matmul(f["e2"]), f["mm_f64"], rtol: 1e-12, atol: 1e-12)
         expectEqual(f["ia"].matmul(f["ib"]), f["mm_int"])
+        // Short, wide products A·Bᵀ (small M·N, long K: weight gradients) take the direct dot-product
+        // path; they agree with float64 results.
+        var rng = PhiloxGenerator(seed: 9)
+        for (m, n, k) in [(20, 25, 36_864), (3, 5, 5_000), (7, 1, 9_999)] {
+            let a = Tensor.normal([m, k], using: &rng), b = Tensor.normal([n, k], using: &rng)
+            let reference = a.cast(to: .float64).matmul(b.cast(to: .float64).transposed())
+            for threads in [1, 2] {
+                let product = ThreadSettings.withThreads(threads) { a.matmul(b.transposed()) }
+                expectClose(product, reference, rtol: 1e-4, atol: 1e-3, "A·Bᵀ \(m)×\(k)·\(k)×\(n), \(threads) threads")
+            }
+        }
         // Transposed operands of a batched product (flags, not copies) agree with copies.
         let a3 = f["a3"]
         expectClose(a3.matmul(a3.transposed()), a3.matmul(a3.transposed().contiguous()), rtol: 1e-6, atol: 1e-6)

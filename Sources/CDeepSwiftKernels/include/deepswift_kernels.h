@@ -72,6 +72,11 @@ void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, lon
 void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
                    long channel_begin, long channel_end);
 
+/// C[m, n] += Σ_{k in [k_begin, k_end)} A[m, k] · B[n, k] for row-major A (lda) and B (ldb):
+/// the product A·Bᵀ when M and N are small and K is long (a weight gradient), where a GEMM library
+/// spends its time packing. C is [M, N] contiguous.
+void ds_row_dots_f32(const float *a, long lda, const float *b, long ldb, long m, long n, long k_begin, long k_end, float *c);
+
 /// Instruction-set level of the kernels: 0 = baseline SSE2, 1 = AVX2+FMA, 2 = AVX-512.
 int ds_kernels_isa(void);
 /// Highest level this CPU supports.

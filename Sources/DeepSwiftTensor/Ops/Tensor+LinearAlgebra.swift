@@ -1,3 +1,4 @@
+import CDeepSwiftKernels
 import COpenBLAS
 
 /// Matrix products through OpenBLAS (`cblas_sgemm` / `cblas_dgemm`).
@@ -163,11 +164,35 @@ enum GEMMScheduler {
         }
     }
 
+    /// C = A·Bᵀ for short, wide operands (small M·N, long K) by direct dot products, split along K
+    /// across the pool with per-part partial sums added in part order (deterministic for a thread count).
+    static func rowDots(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        c: UnsafeMutablePointer<Float>, threads: Int) {
+        let parts = Swift.max(1, Swift.min(threads, k / 4096))
+        var partials = [Float](repeating: 0, count: parts * m * n)
+        partials.withUnsafeMutableBufferPointer { buffer in
+            let p = UncheckedSendable(buffer.baseAddress!), pa = UncheckedSendable(a), pb = UncheckedSendable(b)
+            Parallel.forEach(parts) { part in
+                let begin = k * part / parts, end = k * (part + 1) / parts
+                ds_row_dots_f32(pa.value, lda, pb.value, ldb, m, n, begin, end, p.value + part * m * n)
+            }
+        }
+        for i in 0..<(m * n) {
+            var s: Float = 0
+            for part in 0..<parts { s += partials[part * m * n + i] }
+            c[i] = s
+        }
+    }
+
     static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>) {
         let threads = ThreadSettings.numThreads
         let tA = transA ? CblasTrans : CblasNoTrans, tB = transB ? CblasTrans : CblasNoTrans
         let flops = 2 * m * n * k
+        if !transA && transB && m * n <= 1024 && k >= 16 * (m + n) {
+            rowDots(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, threads: threads)
+            return
+        }
         let square = m >= openBLASThreshold && n >= openBLASThreshold && k >= openBLASThreshold
         if threads <= 1 || square || flops < smallProduct {
             useOpenBLASThreads(threads)

@@ -39,7 +39,13 @@ extension Tensor {
         loop.parallelSegments { oa, ob, _, n in
             let s = s.value, d = d.value
             if sa == 1 && sb == 1 {
-                (d + ob).update(from: s + oa, count: n)
+                if n >= 256 {
+                    (d + ob).update(from: s + oa, count: n)
+                } else {
+                    // Short rows (permutes of small tensors): a loop beats a memmove call per row.
+                    let from = s + oa, to = d + ob
+                    for i in 0..<n { to[i] = from[i] }
+                }
             } else {
                 for i in 0..<n { d[ob + i * sb] = s[oa + i * sa] }
             }

@@ -38,7 +38,27 @@ public enum Convolution {
     }
     /// `y = conv(x, w) + b` with `x: [N, C, H, W]`, `w: [O, C/groups, kh, kw]`, `b: [O]`.
     public static func forward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvolutionGeometry) -> Tensor {
-        forwardSaving(x, w, b, g).0
+        if x.dtype == .float32 && backend(for: g) == .gemm {
+            // Without a backward pass to feed, work through the batch in chunks whose window matrix
+            // stays in cache (about 2 MB), instead of materializing it for the whole batch.
+            let perImage = g.channels * g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth * 4
+            let chunk = Swift.max(1, Swift.min(g.batch, (2 << 20) / Swift.max(perImage, 1)))
+            if chunk < g.batch {
+                let xc = x.contiguous(), wc = w.cast(to: .float32).contiguous(), bc = b?.cast(to: .float32)
+                var parts: [Tensor] = []
+                var start = 0
+                while start < g.batch {
+                    let n = Swift.min(chunk, g.batch - start)
+                    var part = g
+                    part.batch = n
+                    let xs = xc.narrowed(axis: 0, start: start, length: n)
+                    parts.append(GEMM.forward(GEMM.columns(xs, part), wc, bc, part))
+                    start += n
+                }
+                return Tensor.concat(parts, axis: 0)
+            }
+        }
+        return forwardSaving(x, w, b, g).0
     }
 
     /// The output and, for the GEMM backend, the window matrix that the weight gradient reuses.

@@ -156,3 +156,18 @@ import Testing
         #expect(Conv2DTranspose(4, 2, kernel: (2, 2), stride: (2, 2), using: &rng)(Variable(Tensor.ones([1, 4, 3, 3]))).shape == [1, 2, 6, 6])
     }
 }
+
+@Suite struct ChunkedConvolutionTests {
+    /// Inference works through large batches in chunks; the result equals the one-GEMM forward pass.
+    @Test func chunkedForwardMatchesTheWholeBatch() {
+        var rng = PhiloxGenerator(seed: 10)
+        let x = Tensor.normal([40, 8, 32, 32], using: &rng), w = Tensor.normal([6, 8, 3, 3], using: &rng)
+        let b = Tensor.normal([6], using: &rng)
+        let g = ConvolutionGeometry(input: x.shape, outputChannels: 6, kernel: (3, 3), padding: .same)
+        let whole = Convolution.forwardSaving(x, w, b, g).0
+        let chunked = Convolution.forward(x, w, b, g)
+        expectClose(chunked, whole, rtol: 1e-5, atol: 1e-5)
+        let reference = Convolution.forward(x.cast(to: .float64), w.cast(to: .float64), b.cast(to: .float64), g)
+        expectClose(chunked, reference, rtol: 1e-4, atol: 1e-4)
+    }
+}

@@ -90,9 +90,8 @@ extension Tensor {
         let count = Swift.max(0, Int((((end - start) / step)).rounded(.up)))
         let integral = start.rounded() == start && step.rounded() == step
         let dtype = dtype ?? (integral ? .int64 : .float32)
-        var t = Tensor(uninitializedShape: [count], dtype: dtype)
+        let t = Tensor(uninitializedShape: [count], dtype: dtype)
         for i in 0..<count { writeDouble(t.storage.pointer, i, dtype, start + Double(i) * step) }
-        t.offset = 0
         return t
     }
 

@@ -73,6 +73,7 @@ struct ElementFormat {
     let dtype: DType
     let decimals: Int
     let scientific: Bool
+    /// Width of the widest printed element; every element is right-aligned to it.
     let width: Int
 
     init(values: [Double], dtype: DType) {
@@ -91,13 +92,10 @@ struct ElementFormat {
             }
         }
         decimals = d
-        width = 0
         var w = 0
         for v in values { w = Swift.max(w, Self.raw(v, dtype: dtype, decimals: d, scientific: scientific).count) }
-        self.widthValue = w
+        width = w
     }
-
-    private var widthValue: Int = 0
 
     static func raw(_ v: Double, dtype: DType, decimals: Int, scientific: Bool) -> String {
         if dtype == .bool { return v != 0 ? "true" : "false" }
@@ -114,6 +112,6 @@ struct ElementFormat {
 
     func string(_ v: Double) -> String {
         let s = Self.raw(v, dtype: dtype, decimals: decimals, scientific: scientific)
-        return String(repeating: " ", count: Swift.max(0, widthValue - s.count)) + s
+        return String(repeating: " ", count: Swift.max(0, width - s.count)) + s
     }
 }

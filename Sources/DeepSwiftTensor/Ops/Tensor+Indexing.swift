@@ -79,7 +79,7 @@ extension Tensor {
                          "scatterAdd: indices shape \(shapeString(indices.shape)) does not fit source \(shapeString(source.shape)) and input \(shapeString(shape)) at axis \(d)")
         }
         let picks = Tensor.positions(indices, size: shape[a], "scatterAdd")
-        var out = contiguousCopy()
+        let out = contiguousCopy()
         let src = source.cast(to: dtype)
         let outStrides = out.strides
         func run<T: TensorElement>(_: T.Type, _ add: (T, T) -> T) {
@@ -109,7 +109,6 @@ extension Tensor {
         case .uint8: run(UInt8.self, &+)
         case .bool: run(Bool.self) { $0 || $1 }
         }
-        out.offset = 0
         return out
     }
 
@@ -118,7 +117,7 @@ extension Tensor {
         let shapeAB = broadcastShapeOrFail(a.shape, b.shape, "where")
         let outShape = broadcastShapeOrFail(condition.shape, shapeAB, "where")
         let dtype = DType.promoted(a.dtype, b.dtype)
-        var out = b.cast(to: dtype).expanded(to: outShape).contiguousCopy()
+        let out = b.cast(to: dtype).expanded(to: outShape).contiguousCopy()
         let cond = condition.cast(to: .bool), from = a.cast(to: dtype)
         let loop = StridedLoop(shape: outShape, cond.broadcastStrides(to: outShape), from.broadcastStrides(to: outShape),
                                contiguousStrides(for: outShape))
@@ -139,7 +138,6 @@ extension Tensor {
             }
         }
         withExtendedLifetime((cond, from)) {}
-        out.offset = 0
         return out
     }
 
@@ -151,9 +149,8 @@ extension Tensor {
     /// One-hot encoding of an integer tensor: shape `shape + [classes]`.
     public func oneHot(classes: Int, dtype: DType = .float32) -> Tensor {
         let labels = Tensor.positions(self, size: classes, "oneHot")
-        var out = Tensor.zeros(shape + [classes], dtype: dtype)
+        let out = Tensor.zeros(shape + [classes], dtype: dtype)
         for (n, label) in labels.enumerated() { Tensor.writeDouble(out.storage.pointer, n * classes + label, dtype, 1) }
-        out.offset = 0
         return out
     }
 }

@@ -425,7 +425,6 @@ extension Tensor {
             default: scan(Int64.self, &+)
             }
         }
-        out.offset = 0
         return out
     }
 }

@@ -29,7 +29,6 @@ extension Tensor {
             var out = Tensor.full(outShape, value: value, dtype: dtype)
             var region = out
             for axis in 0..<rank { region = region.narrowed(axis: axis, start: pads[axis].0, length: shape[axis]) }
-            out.offset = 0
             if count > 0 { Tensor.copyElements(from: self, into: &region) }
             return out
         case .reflect:

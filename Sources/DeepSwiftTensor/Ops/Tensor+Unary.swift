@@ -79,7 +79,6 @@ extension Tensor {
         case .bool: tensorFailure("unreachable: bool inputs are converted above")
         }
         withExtendedLifetime(source) {}
-        out.offset = 0
         return out
     }
 

@@ -1,5 +1,5 @@
 import DeepSwiftAutodiff
-import DeepSwiftNN
+@testable import DeepSwiftNN
 import DeepSwiftTensor
 import DeepSwiftTestSupport
 import Testing
@@ -43,6 +43,38 @@ import Testing
         let plain = BatchNorm(channels: 3, affine: false, dtype: .float64)
         #expect(plain.namedParameters.isEmpty)
         check("bn2d_noaffine", plain, weight: nil, bias: nil)
+    }
+
+    @Test func fusedBatchNormMatchesTheComposedFormulaAndFiniteDifferences() {
+        var rng = PhiloxGenerator(seed: 31)
+        for shape in [[4, 3, 5, 6], [8, 5], [3, 4, 7]] {
+            let x = Tensor.normal(shape, mean: 0.5, std: 2, using: &rng)
+            let g = Tensor.normal(shape, using: &rng)
+            for training in [true, false] {
+                let fused = BatchNorm(channels: shape[1]), composed = BatchNorm(channels: shape[1])
+                for layer in [fused, composed] {
+                    layer.weight!.value = Tensor.linspace(0.5, 1.5, count: shape[1])
+                    layer.bias!.value = Tensor.linspace(-1, 1, count: shape[1])
+                    layer.runningMean = Tensor.linspace(-0.2, 0.3, count: shape[1])
+                    layer.runningVariance = Tensor.linspace(0.5, 2, count: shape[1])
+                    layer.setTraining(training)
+                }
+                let px = Parameter(x), qx = Parameter(x)
+                let y1 = fused(Variable(px)), y2 = composed.composedForward(Variable(qx))
+                y1.backward(g)
+                y2.backward(g)
+                expectClose(y1.value, y2.value, rtol: 1e-4, atol: 1e-5, "y \(shape) training \(training)")
+                expectClose(px.grad!, qx.grad!, rtol: 1e-4, atol: 1e-5, "dx \(shape) training \(training)")
+                expectClose(fused.weight!.grad!, composed.weight!.grad!, rtol: 1e-4, atol: 1e-4, "dgamma \(shape)")
+                expectClose(fused.bias!.grad!, composed.bias!.grad!, rtol: 1e-4, atol: 1e-4, "dbeta \(shape)")
+                expectClose(fused.runningMean, composed.runningMean, rtol: 1e-5, atol: 1e-6, "running mean")
+                expectClose(fused.runningVariance, composed.runningVariance, rtol: 1e-5, atol: 1e-6, "running variance")
+            }
+        }
+        let x64 = Tensor.normal([3, 2, 4, 3], dtype: .float64, using: &rng)
+        let layer = BatchNorm(channels: 2, dtype: .float64)
+        gradCheck([x64], "fused batch norm, training") { layer($0[0]) }
+        // γ and β gradients are compared with PyTorch in batchNormTrainingAndInference.
     }
 
     @Test func layerGroupInstanceAndLocalResponseNorm() {

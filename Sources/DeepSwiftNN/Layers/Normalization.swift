@@ -36,6 +36,14 @@ public final class BatchNorm: Layer {
 
     public func callAsFunction(_ x: Variable) -> Variable {
         tensorCheck(x.rank >= 2 && x.shape[1] == channels, "BatchNorm: input \(x.shape) must have \(channels) channels on axis 1")
+        if x.dtype.isFloatingPoint && runningMean.dtype.isFloatingPoint {
+            return fusedForward(x)
+        }
+        return composedForward(x)
+    }
+
+    /// The same computation from differentiable primitives (kept as the reference in tests).
+    func composedForward(_ x: Variable) -> Variable {
         let axes = [0] + Array(2..<x.rank)
         var shape = [Int](repeating: 1, count: x.rank)
         shape[1] = channels

@@ -68,3 +68,44 @@ void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_s
         }
     }
 }
+
+void ds_pool2d_forward_f32(const float *x, float *y, long h, long w, long oh, long ow, long kh, long kw, long sh, long sw,
+                           long ph, long pw, long pad_bottom, long pad_right, int kind, long plane_begin, long plane_end) {
+    for (long plane = plane_begin; plane < plane_end; plane++) {
+        const float *in = x + plane * h * w;
+        float *out = y + plane * oh * ow;
+        for (long i = 0; i < oh; i++) {
+            const long y0 = i * sh - ph;
+            const long ylo = y0 < 0 ? 0 : y0, yhi = y0 + kh < h ? y0 + kh : h;
+            for (long j = 0; j < ow; j++) {
+                const long x0 = j * sw - pw;
+                const long xlo = x0 < 0 ? 0 : x0, xhi = x0 + kw < w ? x0 + kw : w;
+                if (kind == 0) {
+                    float best = -__builtin_inff();
+                    int nan = 0;
+                    for (long yy = ylo; yy < yhi; yy++)
+                        for (long xx = xlo; xx < xhi; xx++) {
+                            const float v = in[yy * w + xx];
+                            if (v != v) nan = 1;
+                            best = v > best ? v : best;
+                        }
+                    out[i * ow + j] = nan ? __builtin_nanf("") : best;
+                } else {
+                    float sum = 0.0f;
+                    for (long yy = ylo; yy < yhi; yy++)
+                        for (long xx = xlo; xx < xhi; xx++) sum += in[yy * w + xx];
+                    long count;
+                    if (kind == 1) {
+                        // Window clipped to the explicitly padded input (not to ceil-mode overhang).
+                        const long ey = (y0 + kh < h + pad_bottom ? y0 + kh : h + pad_bottom) - (y0 > -ph ? y0 : -ph);
+                        const long ex = (x0 + kw < w + pad_right ? x0 + kw : w + pad_right) - (x0 > -pw ? x0 : -pw);
+                        count = ey * ex;
+                    } else {
+                        count = (yhi - ylo) * (xhi - xlo);
+                    }
+                    out[i * ow + j] = sum / (float)(count > 0 ? count : 1);
+                }
+            }
+        }
+    }
+}

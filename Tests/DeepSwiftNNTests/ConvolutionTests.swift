@@ -94,6 +94,24 @@ import Testing
         }
     }
 
+    @Test func inferencePoolingMatchesPyTorch() {
+        // Without recording, pooling runs a direct loop instead of oneDNN; same results.
+        for name in Self.poolNames {
+            let cfg = Self.pool["\(name)_cfg"].scalars(as: Int64.self).map(Int.init)
+            for dtype in [DType.float64, .float32] {
+                let x = Variable(Self.pool["\(name)_x"].cast(to: dtype))
+                let kernel = (cfg[0], cfg[1]), stride = (cfg[2], cfg[3]), padding = Padding.symmetric(cfg[4], cfg[5])
+                let y = name.hasPrefix("max")
+                    ? x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: cfg[6] == 1)
+                    : x.avgPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: cfg[6] == 1, countIncludePad: cfg[7] == 1)
+                #expect(!y.requiresGrad)
+                expectClose(y.value, Self.pool["\(name)_y"], rtol: 1e-6, atol: 1e-6, "\(name) \(dtype) inference")
+            }
+        }
+        let withNaN = Tensor([1, .nan, 3, 4] as [Float], shape: [1, 1, 2, 2])
+        #expect(Variable(withNaN).maxPool2d(kernel: (2, 2)).value.isNaN().all().item(as: Bool.self))
+    }
+
     @Test func layersAndPrimitiveCache() {
         var rng = PhiloxGenerator(seed: 5)
         let model = Sequential {

@@ -77,6 +77,12 @@ void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_s
 /// spends its time packing. C is [M, N] contiguous.
 void ds_row_dots_f32(const float *a, long lda, const float *b, long ldb, long m, long n, long k_begin, long k_end, float *c);
 
+/// Forward-only 2-D pooling of `planes` contiguous [h, w] planes into [oh, ow] planes (kind 0 = max,
+/// 1 = average counting the padding, 2 = average of the input elements only), planes
+/// [plane_begin, plane_end) only. Used for inference, where no workspace is needed.
+void ds_pool2d_forward_f32(const float *x, float *y, long h, long w, long oh, long ow, long kh, long kw, long sh, long sw,
+                           long ph, long pw, long pad_bottom, long pad_right, int kind, long plane_begin, long plane_end);
+
 /// Instruction-set level of the kernels: 0 = baseline SSE2, 1 = AVX2+FMA, 2 = AVX-512.
 int ds_kernels_isa(void);
 /// Highest level this CPU supports.

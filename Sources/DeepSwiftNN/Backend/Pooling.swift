@@ -1,4 +1,5 @@
 import CDeepSwiftDNNL
+import CDeepSwiftKernels
 import DeepSwiftTensor
 
 /// 2-D max and average pooling on tensors. float32 runs oneDNN (max pooling keeps oneDNN's
@@ -31,6 +32,23 @@ public enum Pooling {
             return Result(output: y, workspace: workspace)
         }
         return Reference.forward(x.cast(to: .float64), kind, g)
+    }
+
+    /// The pooled output only (inference): a direct loop, no oneDNN primitive or workspace.
+    public static func forwardOnly(_ x: Tensor, kind: Kind, _ g: ConvolutionGeometry, explicitPadding: (Int, Int)) -> Tensor {
+        guard x.dtype == .float32 else { return Reference.forward(x.cast(to: .float64), kind, g).output }
+        let xc = x.contiguous()
+        let y = Tensor.uninitialized(g.outputShape)
+        let planes = g.batch * g.channels
+        let xp = UncheckedSendable(UnsafePointer(xc.storage.pointer.assumingMemoryBound(to: Float.self) + xc.offset))
+        let yp = UncheckedSendable(y.storage.pointer.assumingMemoryBound(to: Float.self))
+        Parallel.forRanges(planes, grain: Swift.max(1, Parallel.minimumElementsPerThread / Swift.max(g.height * g.width, 1))) { range in
+            ds_pool2d_forward_f32(xp.value, yp.value, g.height, g.width, g.outputHeight, g.outputWidth, g.kernelHeight, g.kernelWidth,
+                                  g.strideHeight, g.strideWidth, g.padTop, g.padLeft, explicitPadding.0, explicitPadding.1,
+                                  kind.rawValue, range.lowerBound, range.upperBound)
+        }
+        withExtendedLifetime(xc) {}
+        return y
     }
 
     public static func backward(_ gy: Tensor, _ result: Result, kind: Kind, _ g: ConvolutionGeometry) -> Tensor {

@@ -41,6 +41,12 @@ extension Variable {
         tensorCheck(rank == 4, "pool2d: input \(shape) must be [N, C, H, W]")
         let g = ConvolutionGeometry(input: shape, outputChannels: shape[1], kernel: kernel, stride: stride, padding: padding,
                                     groups: 1, ceilMode: ceilMode)
+        guard requiresGrad else {
+            // Inference: a direct loop (no primitive, no workspace). The explicit padding (without the
+            // ceil-mode extension) bounds the averaging window, as in PyTorch.
+            let plain = ConvolutionGeometry(input: shape, outputChannels: shape[1], kernel: kernel, stride: stride, padding: padding)
+            return Variable(Pooling.forwardOnly(value, kind: kind, g, explicitPadding: (plain.padBottom, plain.padRight)))
+        }
         let result = Pooling.forward(value, kind: kind, g)
         return Variable.record(result.output, self) { gy in Pooling.backward(gy, result, kind: kind, g) }
     }

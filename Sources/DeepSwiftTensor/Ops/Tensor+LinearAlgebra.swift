@@ -195,7 +195,9 @@ enum GEMMScheduler {
         }
         let square = m >= openBLASThreshold && n >= openBLASThreshold && k >= openBLASThreshold
         if threads <= 1 || square || flops < smallProduct {
-            useOpenBLASThreads(threads)
+            // Small products run on the calling thread alone: waking OpenBLAS's workers costs more
+            // than they save (and their yielding competes with DeepSwift's pool).
+            useOpenBLASThreads(square ? threads : 1)
             cblas_sgemm(CblasRowMajor, tA, tB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(n))
             return
         }

@@ -64,36 +64,11 @@ INLINE vf vsquare_low(vf x, vf hi) {
 INLINE vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
 
-// exp: Cephes expf polynomial on r = x - n ln2, |r| <= ln2/2; the scale 2^n is applied in two
-// halves so that results down to the subnormal range and up to FLT_MAX are exact in exponent.
-INLINE vf v_exp(vf x) {
-    vf xc = vmin(vmax(x, splat(-104.0f)), splat(88.8f));
-    vf n = vround(xc * 1.44269504088896341f);
-    vf r = vfma(n, splat(-0.693359375f), xc);
-    r = vfma(n, splat(2.12194440e-4f), r);
-    vf p = splat(1.9875691500e-4f);
-    p = vfma(p, r, splat(1.3981999507e-3f));
-    p = vfma(p, r, splat(8.3334519073e-3f));
-    p = vfma(p, r, splat(4.1665795894e-2f));
-    p = vfma(p, r, splat(1.6666665459e-1f));
-    p = vfma(p, r, splat(5.0000001201e-1f));
-    p = vfma(p, r * r, r) + 1.0f;
-    vi ni = __builtin_convertvector(n, vi);
-    vi n1 = ni >> 1;
-    vi n2 = ni - n1;
-    vf s1 = (vf)((n1 + 127) << 23);
-    vf s2 = (vf)((n2 + 127) << 23);
-    vf result = p * s1 * s2;
-    return vselect(x != x, x, result);  // NaN stays NaN
-}
-
-// e^x - 1 without cancellation near 0: with x = n ln2 + r, e^x - 1 = (2^n - 1) + 2^n (e^r - 1),
-// and e^r - 1 comes straight from the polynomial. Inputs are clamped to [-87, 88.5] (callers
-// handle overflow); NaN is not propagated (the public loop restores it).
-// Shared range reduction: e^x = s (1 + p) with s = 2^n and p = e^r - 1.
-typedef struct { vf s, p; } exp_parts;
-INLINE exp_parts v_exp_parts(vf x) {
-    vf xc = vmin(vmax(x, splat(-87.0f)), splat(88.5f));
+// Range reduction shared by every exponential: for x clamped to [lo, hi], x = n·ln2 + r with
+// |r| <= ln2/2 (ln2 split in two parts), and e^r − 1 from the Cephes expf polynomial.
+typedef struct { vf n, p; } exp_reduction;
+INLINE exp_reduction v_exp_reduce(vf x, float lo, float hi) {
+    vf xc = vmin(vmax(x, splat(lo)), splat(hi));
     vf n = vround(xc * 1.44269504088896341f);
     vf r = vfma(n, splat(-0.693359375f), xc);
     r = vfma(n, splat(2.12194440e-4f), r);
@@ -104,8 +79,30 @@ INLINE exp_parts v_exp_parts(vf x) {
     p = vfma(p, r, splat(1.6666665459e-1f));
     p = vfma(p, r, splat(5.0000001201e-1f));
     p = vfma(p, r * r, r);  // e^r - 1
-    vf s = (vf)((__builtin_convertvector(n, vi) + 127) << 23);  // 2^n
-    return (exp_parts){s, p};
+    return (exp_reduction){n, p};
+}
+
+// exp over the whole float range: the scale 2^n is applied in two halves so that results down to
+// the subnormal range and up to FLT_MAX are exact in exponent.
+INLINE vf v_exp(vf x) {
+    exp_reduction e = v_exp_reduce(x, -104.0f, 88.8f);
+    vi ni = __builtin_convertvector(e.n, vi);
+    vi n1 = ni >> 1;
+    vi n2 = ni - n1;
+    vf s1 = (vf)((n1 + 127) << 23);
+    vf s2 = (vf)((n2 + 127) << 23);
+    vf result = (e.p + 1.0f) * s1 * s2;
+    return vselect(x != x, x, result);  // NaN stays NaN
+}
+
+// For internal use: e^x = s (1 + p) with s = 2^n and p = e^r − 1, inputs clamped to [-87, 88.5]
+// (callers handle overflow; NaN is not propagated — the public loop restores it). e^x − 1 is then
+// (s − 1) + s·p, without cancellation near 0.
+typedef struct { vf s, p; } exp_parts;
+INLINE exp_parts v_exp_parts(vf x) {
+    exp_reduction e = v_exp_reduce(x, -87.0f, 88.5f);
+    vf s = (vf)((__builtin_convertvector(e.n, vi) + 127) << 23);  // 2^n
+    return (exp_parts){s, e.p};
 }
 
 INLINE vf v_expm1_core(vf x) {

@@ -51,31 +51,18 @@ t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz.
 The last line printed on stdout is one JSON object.
 """
 
-import argparse
-import gzip
-import json
 import os
-import resource
-import statistics
-import struct
 import sys
 import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common as bc  # noqa: E402  (numpy only: safe before jax is imported)
+
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default="/work/shared/data/mnist")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--infer", action="store_true", help="measure inference latency instead of training")
-    p.add_argument("--infer-trained", action="store_true", help="with --infer: train first, then time the trained model")
-    p.add_argument("--infer-warmup", type=int, default=20)
-    p.add_argument("--infer-iters", type=int, default=200)
-    return p.parse_args()
+    return bc.add_infer_args(bc.mnist_arg_parser(__doc__, batch_size=128)).parse_args()
 
 
 def limit_threads(n):
@@ -97,29 +84,9 @@ import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 
 
-def read_idx(path):
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: size mismatch")
-    return arr.reshape(dims)
-
-
 def load_mnist(root):
-    def imgs(name):
-        a = read_idx(os.path.join(root, name))
-        return a.reshape(a.shape[0], -1).astype(np.float32) / np.float32(255.0)
-
-    def labs(name):
-        return read_idx(os.path.join(root, name)).astype(np.int32)
-
-    return (imgs("train-images-idx3-ubyte.gz"), labs("train-labels-idx1-ubyte.gz"),
-            imgs("t10k-images-idx3-ubyte.gz"), labs("t10k-labels-idx1-ubyte.gz"))
+    """Images (N, 784) float32 in [0, 1] and int32 labels, as numpy arrays."""
+    return bc.load_mnist(root, image_shape=(-1,), label_dtype=np.int32, scale=np.float32(255.0))
 
 
 SIZES = (784, 512, 512, 10)
@@ -158,10 +125,6 @@ train_step = jax.jit(_train_step, donate_argnums=(0, 1))
 forward_jit = jax.jit(forward)
 
 
-def max_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def train(params, xtr, ytr, args):
     opt_state = OPT.init(params)
     n = xtr.shape[0]
@@ -170,7 +133,7 @@ def train(params, xtr, ytr, args):
     # Warm-up: compile (and run once) every batch shape the epoch will use, on
     # copies of the state and dummy data; the results are thrown away.
     t0 = time.perf_counter()
-    for shape in sorted({min(bs, n)} | ({n % bs} if n % bs else set()), reverse=True):
+    for shape in bc.batch_shapes(n, bs):
         p_copy = jax.tree_util.tree_map(jnp.copy, params)
         s_copy = jax.tree_util.tree_map(jnp.copy, opt_state)
         out = train_step(p_copy, s_copy, np.zeros((shape, xtr.shape[1]), np.float32), np.zeros((shape,), np.int32))
@@ -178,24 +141,17 @@ def train(params, xtr, ytr, args):
     warmup_seconds = time.perf_counter() - t0
 
     rng = np.random.default_rng(args.seed)
-    step = 0
-    timed_samples = 0
-    t_start = None
+    timer = bc.StepTimer()
     loss_val = float("nan")
     for _ in range(args.epochs):
         perm = rng.permutation(n)
-        for i in range(0, n, bs):
-            idx = perm[i:i + bs]
+        for idx in bc.epoch_batches(perm, n, bs):
             xb, yb = xtr[idx], ytr[idx]
             params, opt_state, loss = train_step(params, opt_state, xb, yb)
             loss_val = float(loss)  # forces completion of the step
-            step += 1
-            if step == 1:
-                t_start = time.perf_counter()  # first step excluded (warm-up)
-            else:
-                timed_samples += idx.shape[0]
-    train_seconds = time.perf_counter() - t_start
-    return params, train_seconds, timed_samples, loss_val, warmup_seconds
+            timer.step(idx.shape[0])
+    train_seconds = timer.seconds()
+    return params, train_seconds, timer.timed_samples, loss_val, warmup_seconds
 
 
 def evaluate(params, xte, yte):
@@ -216,35 +172,23 @@ def main():
     if not args.infer:
         params, secs, samples, final_loss, warm = train(params, xtr, ytr, args)
         acc = evaluate(params, xte, yte)
-        out = {"model": "mlp-mnist", "framework": "jax", "epochs": args.epochs, "batch_size": args.batch_size,
-               "test_accuracy": round(acc, 4), "train_seconds": round(secs, 3),
-               "samples_per_second": round(samples / secs, 1), "final_loss": round(final_loss, 5),
-               "threads": args.threads, "max_rss_mb": round(max_rss_mb(), 1),
-               "warmup_seconds": round(warm, 3), **versions}
-        print(json.dumps(out))
+        bc.print_json(bc.train_result("mlp-mnist", "jax", args, acc, secs, samples, final_loss,
+                                      {"warmup_seconds": round(warm, 3), **versions}))
         return
 
     trained = False
     if args.infer_trained:
         params = train(params, xtr, ytr, args)[0]
         trained = True
+
+    def forward_sync(xb):
+        forward_jit(params, xb).block_until_ready()
+
     res = {}
     for bs in (1, 256):
         xb = jax.device_put(xte[:bs])
-        for _ in range(args.infer_warmup):
-            forward_jit(params, xb).block_until_ready()
-        times = []
-        for _ in range(args.infer_iters):
-            t0 = time.perf_counter()
-            forward_jit(params, xb).block_until_ready()
-            times.append((time.perf_counter() - t0) * 1e3)
-        res[bs] = statistics.median(times)
-    out = {"model": "mlp-mnist", "framework": "jax", "mode": "infer", "weights": "trained" if trained else "random",
-           "batch1_ms": round(res[1], 4), "batch256_ms": round(res[256], 4),
-           "batch256_samples_per_second": round(256 / (res[256] / 1e3), 1),
-           "warmup": args.infer_warmup, "iters": args.infer_iters, "threads": args.threads,
-           "max_rss_mb": round(max_rss_mb(), 1), **versions}
-    print(json.dumps(out))
+        res[bs] = bc.median_call_ms(forward_sync, xb, args.infer_warmup, args.infer_iters)
+    bc.print_json(bc.infer_result("mlp-mnist", "jax", args, trained, res, versions))
 
 
 if __name__ == "__main__":

@@ -45,13 +45,7 @@ t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz.
 The last line printed on stdout is one JSON object.
 """
 
-import argparse
-import gzip
-import json
 import os
-import resource
-import statistics
-import struct
 import sys
 import time
 
@@ -59,45 +53,19 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common as bc  # noqa: E402
+
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default="/work/shared/data/mnist")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p = bc.mnist_arg_parser(__doc__, batch_size=64)
     p.add_argument("--compile", action="store_true", help="wrap the model with torch.compile (default mode)")
-    p.add_argument("--infer", action="store_true", help="measure inference latency instead of training")
-    p.add_argument("--infer-trained", action="store_true", help="with --infer: train first, then time the trained model")
-    p.add_argument("--infer-warmup", type=int, default=20)
-    p.add_argument("--infer-iters", type=int, default=200)
-    return p.parse_args()
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: size mismatch")
-    return arr.reshape(dims)
+    return bc.add_infer_args(p).parse_args()
 
 
 def load_mnist(root):
-    def imgs(name):
-        a = read_idx(os.path.join(root, name))
-        return torch.from_numpy(a.reshape(a.shape[0], 1, 28, 28).astype(np.float32) / 255.0)
-
-    def labs(name):
-        return torch.from_numpy(read_idx(os.path.join(root, name)).astype(np.int64))
-
-    return (imgs("train-images-idx3-ubyte.gz"), labs("train-labels-idx1-ubyte.gz"),
-            imgs("t10k-images-idx3-ubyte.gz"), labs("t10k-labels-idx1-ubyte.gz"))
+    """Images (N, 1, 28, 28) float32 in [0, 1] and int64 labels, as torch tensors."""
+    return tuple(torch.from_numpy(a) for a in bc.load_mnist(root, image_shape=(1, 28, 28), label_dtype=np.int64))
 
 
 def make_model():
@@ -114,15 +82,10 @@ def make_model():
     return model
 
 
-def max_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def warmup_compiled(net, model, n, bs, loss_fn):
     """Compile forward+backward for every batch shape of an epoch; parameters untouched."""
     t0 = time.perf_counter()
-    shapes = sorted({min(bs, n)} | ({n % bs} if n % bs else set()), reverse=True)
-    for shape in shapes:
+    for shape in bc.batch_shapes(n, bs):
         xb = torch.zeros(shape, 1, 28, 28)
         yb = torch.zeros(shape, dtype=torch.int64)
         loss = loss_fn(net(xb), yb)
@@ -150,29 +113,22 @@ def train(net, model, xtr, ytr, args):
     warmup_seconds = warmup_compiled(net, model, n, bs, loss_fn) if args.compile else 0.0
     frames_before = _compiled_frames()
     gen = torch.Generator().manual_seed(args.seed)
-    step = 0
-    timed_samples = 0
-    t_start = None
+    timer = bc.StepTimer()
     loss_val = float("nan")
     for _ in range(args.epochs):
         perm = torch.randperm(n, generator=gen)
-        for i in range(0, n, bs):
-            idx = perm[i:i + bs]
+        for idx in bc.epoch_batches(perm, n, bs):
             xb, yb = xtr[idx], ytr[idx]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(net(xb), yb)
             loss.backward()
             opt.step()
             loss_val = loss.item()  # forces completion of the step
-            step += 1
-            if step == 1:
-                t_start = time.perf_counter()  # first step excluded (warm-up)
-            else:
-                timed_samples += idx.shape[0]
-    train_seconds = time.perf_counter() - t_start
+            timer.step(idx.shape[0])
+    train_seconds = timer.seconds()
     # with --compile: Dynamo frames compiled inside the training loop (0 means the warm-up covered every shape)
     compiles_in_loop = _compiled_frames() - frames_before
-    return train_seconds, timed_samples, loss_val, warmup_seconds, compiles_in_loop
+    return train_seconds, timer.timed_samples, loss_val, warmup_seconds, compiles_in_loop
 
 
 def evaluate(model, xte, yte):
@@ -199,11 +155,7 @@ def main():
         if args.compile:
             extra["warmup_seconds"] = round(warm, 3)
             extra["compiles_in_timed_loop"] = compiles_in_loop
-        out = {"model": "lenet-mnist", "framework": "pytorch", "epochs": args.epochs, "batch_size": args.batch_size,
-               "test_accuracy": round(acc, 4), "train_seconds": round(secs, 3),
-               "samples_per_second": round(samples / secs, 1), "final_loss": round(final_loss, 5),
-               "threads": args.threads, "max_rss_mb": round(max_rss_mb(), 1), **extra}
-        print(json.dumps(out))
+        bc.print_json(bc.train_result("lenet-mnist", "pytorch", args, acc, secs, samples, final_loss, extra))
         return
 
     trained = False
@@ -215,20 +167,8 @@ def main():
     with torch.inference_mode():
         for bs in (1, 256):
             xb = xte[:bs].contiguous()
-            for _ in range(args.infer_warmup):
-                net(xb)
-            times = []
-            for _ in range(args.infer_iters):
-                t0 = time.perf_counter()
-                net(xb)
-                times.append((time.perf_counter() - t0) * 1e3)
-            res[bs] = statistics.median(times)
-    out = {"model": "lenet-mnist", "framework": "pytorch", "mode": "infer", "weights": "trained" if trained else "random",
-           "batch1_ms": round(res[1], 4), "batch256_ms": round(res[256], 4),
-           "batch256_samples_per_second": round(256 / (res[256] / 1e3), 1),
-           "warmup": args.infer_warmup, "iters": args.infer_iters, "threads": args.threads,
-           "max_rss_mb": round(max_rss_mb(), 1), **extra}
-    print(json.dumps(out))
+            res[bs] = bc.median_call_ms(net, xb, args.infer_warmup, args.infer_iters)
+    bc.print_json(bc.infer_result("lenet-mnist", "pytorch", args, trained, res, extra))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ Conventions
   before anything is written.
 """
 
-import hashlib
-import itertools
 import math
 import os
 import sys
@@ -38,179 +36,24 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fixture_tools as ft  # noqa: E402
+from fixture_tools import (T, check, convT_out, fmt_arg, np_convNd, np_convTNd, np_poolNd,  # noqa: E402
+                           out_size)
+
 OUT = HERE
 FNAME = "conv_extra.npz"
 SECTION = "## conv_extra.npz"
 SIZE_LIMIT = 150_000  # bytes
 
-torch.set_default_dtype(torch.float64)
-torch.set_num_threads(1)
-torch.manual_seed(0)
+ft.setup_torch()
 rng = np.random.default_rng(41)
 
 
-class Store:
-    def __init__(self, fname):
-        self.fname = fname
-        self.items = []  # (key, array, expr)
-
-    def put(self, key, arr, expr):
-        if isinstance(arr, torch.Tensor):
-            arr = arr.detach().cpu().numpy()
-        arr = np.array(np.asarray(arr), order="C", copy=True)
-        if arr.dtype.kind == "f":
-            assert arr.dtype == np.float64, key
-        else:
-            assert arr.dtype == np.int64, key
-        if any(k == key for k, _, _ in self.items):
-            raise KeyError(f"duplicate key {key} in {self.fname}")
-        self.items.append((key, arr, expr))
-        return arr
-
-    def save(self):
-        np.savez(os.path.join(OUT, self.fname), **{k: a for k, a, _ in self.items})
-
-
-def T(a, grad=False):
-    t = torch.tensor(np.asarray(a), dtype=torch.float64)
-    if grad:
-        t.requires_grad_(True)
-    return t
-
-
-def check(name, got, ref, tol=1e-12):
-    got = np.asarray(got)
-    assert got.shape == ref.shape, (name, got.shape, ref.shape)
-    err = np.max(np.abs(got - ref) / (1.0 + np.abs(ref))) if ref.size else 0.0
-    if not err <= tol:
-        raise AssertionError(f"{name}: torch vs numpy reference differ by {err:.3e}")
-
-
-def tie_free(shape):
-    """A permutation of -(n-1)/2 .. (n-1)/2 scaled by 1/8 (all distinct, exact in binary)."""
-    n = int(np.prod(shape))
-    return ((rng.permutation(n).astype(np.float64) - (n - 1) / 2.0) / 8.0).reshape(shape)
-
-
 # ---------------------------------------------------------------------------
-# NumPy references (independent of torch)
+# NumPy references (independent of torch); np_convNd, np_convTNd, np_poolNd
+# (direct summation / scatter) are in fixture_tools.
 # ---------------------------------------------------------------------------
-def conv_out(n, k, s, p, d=1):
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def convT_out(n, k, s, p, op, d=1):
-    return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-
-
-def np_convNd(x, w, b, stride, pad, dil, groups, gy):
-    """Direct-summation N-d convolution (cross-correlation) and its gradients."""
-    N, C = x.shape[:2]
-    O, Cg = w.shape[:2]
-    K = w.shape[2:]
-    S = x.shape[2:]
-    nd = len(S)
-    sp = "xyz"[:nd]
-    Og = O // groups
-    Os = tuple(conv_out(S[i], K[i], stride[i], pad[i], dil[i]) for i in range(nd))
-    xp = np.zeros((N, C) + tuple(S[i] + 2 * pad[i] for i in range(nd)))
-    inner = tuple(slice(pad[i], pad[i] + S[i]) for i in range(nd))
-    xp[(slice(None), slice(None)) + inner] = x
-    y = np.zeros((N, O) + Os)
-    dxp = np.zeros_like(xp)
-    dw = np.zeros_like(w)
-    for g in range(groups):
-        ci = slice(g * Cg, (g + 1) * Cg)
-        co = slice(g * Og, (g + 1) * Og)
-        for kk in itertools.product(*[range(k) for k in K]):
-            sl = tuple(slice(kk[i] * dil[i], kk[i] * dil[i] + stride[i] * (Os[i] - 1) + 1, stride[i])
-                       for i in range(nd))
-            patch = xp[(slice(None), ci) + sl]
-            wk = w[(co, slice(None)) + kk]  # (Og, Cg)
-            y[:, co] += np.einsum(f"nc{sp},oc->no{sp}", patch, wk)
-            dw[(co, slice(None)) + kk] += np.einsum(f"no{sp},nc{sp}->oc", gy[:, co], patch)
-            dxp[(slice(None), ci) + sl] += np.einsum(f"no{sp},oc->nc{sp}", gy[:, co], wk)
-    if b is not None:
-        y += b.reshape((1, O) + (1,) * nd)
-    db = gy.sum(axis=(0,) + tuple(range(2, 2 + nd)))
-    return y, dxp[(slice(None), slice(None)) + inner], dw, db
-
-
-def np_convTNd(x, w, b, stride, pad, outpad, dil, groups, gy):
-    """Direct-scatter N-d transposed convolution (w is [in, out/groups, *k]) and its gradients."""
-    N, C = x.shape[:2]
-    Cw, Og = w.shape[:2]
-    assert Cw == C
-    K = w.shape[2:]
-    S = x.shape[2:]
-    nd = len(S)
-    sp = "xyz"[:nd]
-    Cg = C // groups
-    O = Og * groups
-    Os = tuple(convT_out(S[i], K[i], stride[i], pad[i], outpad[i], dil[i]) for i in range(nd))
-    full = tuple((S[i] - 1) * stride[i] + dil[i] * (K[i] - 1) + 1 + outpad[i] for i in range(nd))
-    crop = tuple(slice(pad[i], pad[i] + Os[i]) for i in range(nd))
-    yfull = np.zeros((N, O) + full)
-    gyfull = np.zeros((N, O) + full)
-    gyfull[(slice(None), slice(None)) + crop] = gy
-    dx = np.zeros_like(x)
-    dw = np.zeros_like(w)
-    for g in range(groups):
-        ci = slice(g * Cg, (g + 1) * Cg)
-        co = slice(g * Og, (g + 1) * Og)
-        for kk in itertools.product(*[range(k) for k in K]):
-            sl = tuple(slice(kk[i] * dil[i], kk[i] * dil[i] + stride[i] * (S[i] - 1) + 1, stride[i])
-                       for i in range(nd))
-            wk = w[(ci, slice(None)) + kk]  # (Cg, Og)
-            yfull[(slice(None), co) + sl] += np.einsum(f"nc{sp},co->no{sp}", x[:, ci], wk)
-            g_sl = gyfull[(slice(None), co) + sl]
-            dx[:, ci] += np.einsum(f"no{sp},co->nc{sp}", g_sl, wk)
-            dw[(ci, slice(None)) + kk] += np.einsum(f"nc{sp},no{sp}->co", x[:, ci], g_sl)
-    y = yfull[(slice(None), slice(None)) + crop].copy()
-    if b is not None:
-        y += b.reshape((1, O) + (1,) * nd)
-    db = gy.sum(axis=(0,) + tuple(range(2, 2 + nd)))
-    return y, dx, dw, db
-
-
-def np_poolNd(kind, x, k, s, p, include_pad, gy):
-    """Direct N-d max / avg pooling (ceil_mode=False) and the input gradient."""
-    N, C = x.shape[:2]
-    S = x.shape[2:]
-    nd = len(S)
-    Os = tuple(conv_out(S[i], k[i], s[i], p[i]) for i in range(nd))
-    y = np.zeros((N, C) + Os)
-    dx = np.zeros_like(x)
-    for o in itertools.product(*[range(n) for n in Os]):
-        lo = [o[i] * s[i] - p[i] for i in range(nd)]
-        hi = [lo[i] + k[i] for i in range(nd)]
-        cl = [max(lo[i], 0) for i in range(nd)]
-        ch = [min(hi[i], S[i]) for i in range(nd)]
-        assert all(ch[i] > cl[i] for i in range(nd)), "window entirely in padding"
-        sl = tuple(slice(cl[i], ch[i]) for i in range(nd))
-        win = x[(slice(None), slice(None)) + sl]
-        idx = (slice(None), slice(None)) + o
-        if kind == "max":
-            flat = win.reshape(N, C, -1)
-            srt = np.sort(flat, axis=2)
-            assert np.all(np.diff(srt, axis=2) > 0), "tie inside a pooling window"
-            y[idx] = flat.max(axis=2)
-            am = flat.argmax(axis=2)
-            wshape = tuple(ch[i] - cl[i] for i in range(nd))
-            for n in range(N):
-                for c in range(C):
-                    pos = np.unravel_index(am[n, c], wshape)
-                    dx[(n, c) + tuple(cl[i] + pos[i] for i in range(nd))] += gy[(n, c) + o]
-        else:
-            if include_pad:
-                div = int(np.prod([min(hi[i], S[i] + p[i]) - lo[i] for i in range(nd)]))
-            else:
-                div = int(np.prod([ch[i] - cl[i] for i in range(nd)]))
-            y[idx] = win.reshape(N, C, -1).sum(axis=2) / div
-            dx[(slice(None), slice(None)) + sl] += gy[idx].reshape((N, C) + (1,) * nd) / div
-    return y, dx
-
-
 def bilinear_matrix(n_in, n_out):
     """1-D linear interpolation matrix (n_out, n_in), torch align_corners=False, size given."""
     A = np.zeros((n_out, n_in))
@@ -271,10 +114,6 @@ def _conv_common(s, name, x, w, b, gy, call, y, xt, wt, bt, ref, cfg, cfg_doc, x
         check(f"{name}_db", dbv, rdb)
 
 
-def _fmt_arg(v):
-    return v[0] if len(set(v)) == 1 else tuple(v)
-
-
 def case_convT(s, name, xs, ws, has_bias, stride, pad, outpad, groups):
     dil = (1, 1)
     x = rng.standard_normal(xs)
@@ -289,8 +128,8 @@ def case_convT(s, name, xs, ws, has_bias, stride, pad, outpad, groups):
                            dilation=dil)
     assert tuple(y.shape) == gy.shape, (name, y.shape, gy.shape)
     (y * T(gy)).sum().backward()
-    call = (f"F.conv_transpose2d(x, w, {'b' if has_bias else 'None'}, stride={_fmt_arg(stride)}, "
-            f"padding={_fmt_arg(pad)}, output_padding={_fmt_arg(outpad)}, groups={groups}, dilation=1)")
+    call = (f"F.conv_transpose2d(x, w, {'b' if has_bias else 'None'}, stride={fmt_arg(stride)}, "
+            f"padding={fmt_arg(pad)}, output_padding={fmt_arg(outpad)}, groups={groups}, dilation=1)")
     ref = np_convTNd(x, w, b, stride, pad, outpad, dil, groups, gy)
     _conv_common(s, name, x, w, b, gy, call, y, xt, wt, bt, ref,
                  [*stride, *pad, *outpad, groups, *dil, int(has_bias)],
@@ -304,7 +143,7 @@ def case_conv(s, name, fn, fname, xs, ws, has_bias, stride, pad, dil, groups):
     x = rng.standard_normal(xs)
     w = rng.standard_normal(ws)
     b = rng.standard_normal((ws[0],)) if has_bias else None
-    Os = tuple(conv_out(xs[2 + i], ws[2 + i], stride[i], pad[i], dil[i]) for i in range(nd))
+    Os = tuple(out_size(xs[2 + i], ws[2 + i], stride[i], pad[i], dil[i]) for i in range(nd))
     gy = rng.standard_normal((xs[0], ws[0]) + Os)
 
     xt, wt = T(x, grad=True), T(w, grad=True)
@@ -312,8 +151,8 @@ def case_conv(s, name, fn, fname, xs, ws, has_bias, stride, pad, dil, groups):
     y = fn(xt, wt, bt, stride=stride, padding=pad, dilation=dil, groups=groups)
     assert tuple(y.shape) == gy.shape, (name, y.shape, gy.shape)
     (y * T(gy)).sum().backward()
-    call = (f"{fname}(x, w, {'b' if has_bias else 'None'}, stride={_fmt_arg(stride)}, padding={_fmt_arg(pad)}, "
-            f"dilation={_fmt_arg(dil)}, groups={groups})")
+    call = (f"{fname}(x, w, {'b' if has_bias else 'None'}, stride={fmt_arg(stride)}, padding={fmt_arg(pad)}, "
+            f"dilation={fmt_arg(dil)}, groups={groups})")
     ref = np_convNd(x, w, b, stride, pad, dil, groups, gy)
     if nd == 1:
         doc = "[stride, pad, dil, groups, has_bias]"
@@ -345,12 +184,12 @@ def case_pool(s, name, kind, xs, k, st, p, incl):
     nd = len(xs) - 2
     n = int(np.prod(xs))
     if kind == "max":
-        x = tie_free(xs)
+        x = ft.tie_free(rng, xs)
         x_doc = f"(rng.permutation({n}) - {(n - 1) / 2}) / 8, reshaped to {xs}  (all values distinct)"
     else:
         x = rng.standard_normal(xs)
         x_doc = f"rng.standard_normal({xs})"
-    Os = tuple(conv_out(xs[2 + i], k[i], st[i], p[i]) for i in range(nd))
+    Os = tuple(out_size(xs[2 + i], k[i], st[i], p[i]) for i in range(nd))
     gy = rng.standard_normal(xs[:2] + Os)
 
     xt = T(x, grad=True)
@@ -404,7 +243,7 @@ def case_adaptive(s, name, xs, size):
 
 
 def gen():
-    s = Store(FNAME)
+    s = ft.Store(FNAME, OUT, dtypes="float64/int64")
     # name, xs, ws, bias, stride, padding, output_padding, groups
     case_convT(s, "convT_basic", (2, 4, 5, 5), (4, 3, 3, 3), True, (1, 1), (0, 0), (0, 0), 1)
     case_convT(s, "convT_strided", (1, 4, 4, 5), (4, 2, 3, 2), True, (2, 1), (1, 0), (1, 0), 1)
@@ -424,21 +263,6 @@ def gen():
 
 
 # ---------------------------------------------------------------------------
-def _cell(text):
-    return str(text).replace("|", "\\|")
-
-
-def _fmt_shape(shape):
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _table(items):
-    L = ["| key | dtype | shape | torch expression / config |", "|---|---|---|---|"]
-    for k, a, expr in items:
-        L.append(f"| `{k}` | {a.dtype} | {_fmt_shape(a.shape) if a.ndim else '0-d'} | `{_cell(expr)}` |")
-    return L
-
-
 def manifest_section(s):
     notes = [
         "Generated by `Tests/Fixtures/torch/generate_conv_extra_fixtures.py` (torch %s, numpy %s; "
@@ -474,44 +298,16 @@ def manifest_section(s):
         "Layouts: "
         + "; ".join(f"{k}: {v}" for k, v in NOTES_CFG.items()) + ".",
     ]
-    L = [SECTION, ""]
-    for n in notes:
-        L.append(f"- Note: {_cell(n)}")
-    L += ["", "### conv_extra.npz", ""] + _table(s.items) + [""]
+    L = ft.section_lines(SECTION, notes)
+    L += ["", "### conv_extra.npz", ""] + ft.table_lines(s.items) + [""]
     return L
-
-
-def update_manifest(section_lines):
-    path = os.path.join(OUT, "MANIFEST.md")
-    with open(path) as fh:
-        lines = fh.read().split("\n")
-    # split into: head (before our section), our old section, tail (next "## " section on)
-    try:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        head, tail = lines[:start], lines[end:]
-    except ValueError:
-        head, tail = lines, []
-        if head and head[-1] == "":  # file ends with "\n": drop the empty last element
-            head = head[:-1]
-        if head and head[-1] != "":
-            head.append("")
-    new = head + section_lines
-    if tail:
-        new += tail
-    with open(path, "w") as fh:
-        fh.write("\n".join(new))
 
 
 def main():
     s = gen()
-    update_manifest(manifest_section(s))
+    ft.replace_manifest_section(os.path.join(OUT, "MANIFEST.md"), SECTION, manifest_section(s))
     print(f"DeepSwift conv_extra fixtures -> {OUT}  (torch {torch.__version__}, numpy {np.__version__})")
-    for fname in [FNAME, "MANIFEST.md"]:
-        p = os.path.join(OUT, fname)
-        with open(p, "rb") as fh:
-            h = hashlib.sha256(fh.read()).hexdigest()[:12]
-        print(f"  {fname:16s} {os.path.getsize(p):7d} B  sha256:{h}")
+    ft.print_file_summary(OUT, [FNAME, "MANIFEST.md"], 16)
     sz = os.path.getsize(os.path.join(OUT, FNAME))
     print(f"  {FNAME}: {sz} bytes ({sz / 1024:.1f} KiB), {len(s.items)} arrays")
     if sz >= SIZE_LIMIT:

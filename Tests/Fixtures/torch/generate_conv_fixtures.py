@@ -24,7 +24,6 @@ Conventions
   re-implementation (direct summation) before anything is written.
 """
 
-import hashlib
 import os
 import sys
 
@@ -33,13 +32,15 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fixture_tools as ft  # noqa: E402
+from fixture_tools import T, check, fmt_arg, out_size  # noqa: E402
+
 OUT = HERE
 SECTION = "## conv.npz / pool.npz"
 SIZE_LIMIT = 200_000  # bytes, conv.npz + pool.npz together
 
-torch.set_default_dtype(torch.float64)
-torch.set_num_threads(1)
-torch.manual_seed(0)
+ft.setup_torch()
 rng = np.random.default_rng(11)
 
 # name: (x shape, w shape, bias, stride, padding, dilation, groups)
@@ -68,118 +69,9 @@ POOL_CONFIGS = [
 ]
 
 
-class Store:
-    def __init__(self, fname):
-        self.fname = fname
-        self.items = []  # (key, array, expr)
-
-    def put(self, key, arr, expr):
-        if isinstance(arr, torch.Tensor):
-            arr = arr.detach().cpu().numpy()
-        arr = np.array(np.asarray(arr), order="C", copy=True)
-        if arr.dtype.kind == "f":
-            assert arr.dtype == np.float64, key
-        else:
-            assert arr.dtype == np.int64, key
-        if any(k == key for k, _, _ in self.items):
-            raise KeyError(f"duplicate key {key} in {self.fname}")
-        self.items.append((key, arr, expr))
-        return arr
-
-    def save(self):
-        np.savez(os.path.join(OUT, self.fname), **{k: a for k, a, _ in self.items})
-
-
-def T(a, grad=False):
-    t = torch.tensor(np.asarray(a), dtype=torch.float64)
-    if grad:
-        t.requires_grad_(True)
-    return t
-
-
-def check(name, got, ref, tol=1e-12):
-    got = np.asarray(got)
-    assert got.shape == ref.shape, (name, got.shape, ref.shape)
-    err = np.max(np.abs(got - ref) / (1.0 + np.abs(ref))) if ref.size else 0.0
-    if not err <= tol:
-        raise AssertionError(f"{name}: torch vs numpy reference differ by {err:.3e}")
-
-
 # ---------------------------------------------------------------------------
-# NumPy references (direct summation, independent of torch)
+# NumPy references: fixture_tools.np_convNd / np_poolNd (direct summation, independent of torch)
 # ---------------------------------------------------------------------------
-def out_size(n, k, s, p, d=1, ceil=False):
-    eff = d * (k - 1) + 1
-    num = n + 2 * p - eff
-    o = (-(-num // s) if ceil else num // s) + 1
-    if ceil and (o - 1) * s >= n + p:  # torch: last window must start inside input or left padding
-        o -= 1
-    return o
-
-
-def np_conv2d(x, w, b, stride, pad, dil, groups, gy):
-    N, C, H, W = x.shape
-    O, Cg, KH, KW = w.shape
-    sh, sw = stride
-    ph, pw = pad
-    dh, dw_ = dil
-    Og = O // groups
-    Ho = out_size(H, KH, sh, ph, dh)
-    Wo = out_size(W, KW, sw, pw, dw_)
-    xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
-    xp[:, :, ph:ph + H, pw:pw + W] = x
-    y = np.zeros((N, O, Ho, Wo))
-    dxp = np.zeros_like(xp)
-    dwt = np.zeros_like(w)
-    for g in range(groups):
-        ci = slice(g * Cg, (g + 1) * Cg)
-        co = slice(g * Og, (g + 1) * Og)
-        for a in range(KH):
-            for c in range(KW):
-                rs = slice(a * dh, a * dh + sh * (Ho - 1) + 1, sh)
-                cs = slice(c * dw_, c * dw_ + sw * (Wo - 1) + 1, sw)
-                patch = xp[:, ci, rs, cs]
-                y[:, co] += np.einsum("nchw,oc->nohw", patch, w[co, :, a, c])
-                dwt[co, :, a, c] += np.einsum("nohw,nchw->oc", gy[:, co], patch)
-                dxp[:, ci, rs, cs] += np.einsum("nohw,oc->nchw", gy[:, co], w[co, :, a, c])
-    if b is not None:
-        y += b[None, :, None, None]
-    db = gy.sum(axis=(0, 2, 3))
-    return y, dxp[:, :, ph:ph + H, pw:pw + W], dwt, db
-
-
-def np_pool2d(kind, x, k, s, p, ceil, include_pad, gy):
-    N, C, H, W = x.shape
-    Ho = out_size(H, k[0], s[0], p[0], 1, ceil)
-    Wo = out_size(W, k[1], s[1], p[1], 1, ceil)
-    y = np.zeros((N, C, Ho, Wo))
-    dx = np.zeros_like(x)
-    for i in range(Ho):
-        for j in range(Wo):
-            h0, w0 = i * s[0] - p[0], j * s[1] - p[1]
-            h1, w1 = h0 + k[0], w0 + k[1]
-            hs, ws = max(h0, 0), max(w0, 0)
-            he, we = min(h1, H), min(w1, W)
-            win = x[:, :, hs:he, ws:we]
-            if kind == "max":
-                flat = win.reshape(N, C, -1)
-                y[:, :, i, j] = flat.max(axis=2)
-                am = flat.argmax(axis=2)
-                ww = we - ws
-                for n in range(N):
-                    for c in range(C):
-                        dx[n, c, hs + am[n, c] // ww, ws + am[n, c] % ww] += gy[n, c, i, j]
-            else:
-                if include_pad:
-                    # torch: padded size, clipped to the padded input (matters only with ceil_mode)
-                    div = (min(h1, H + p[0]) - h0) * (min(w1, W + p[1]) - w0)
-                else:
-                    div = (he - hs) * (we - ws)
-                y[:, :, i, j] = win.sum(axis=(2, 3)) / div
-                dx[:, :, hs:he, ws:we] += gy[:, :, i, j][:, :, None, None] / div
-    return y, dx
-
-
 def assert_no_window_ties(x, k, s, p, ceil):
     N, C, H, W = x.shape
     Ho = out_size(H, k[0], s[0], p[0], 1, ceil)
@@ -195,12 +87,8 @@ def assert_no_window_ties(x, k, s, p, ceil):
 
 
 # ---------------------------------------------------------------------------
-def _t(v):
-    return v[0] if v[0] == v[1] else tuple(v)
-
-
 def gen_conv():
-    s = Store("conv.npz")
+    s = ft.Store("conv.npz", OUT, dtypes="float64/int64")
     for name, xs, ws, has_bias, stride, pad, dil, groups in CONV_CONFIGS:
         x = rng.standard_normal(xs)
         w = rng.standard_normal(ws)
@@ -214,8 +102,8 @@ def gen_conv():
         y = F.conv2d(xt, wt, bt, stride=stride, padding=pad, dilation=dil, groups=groups)
         (y * T(gy)).sum().backward()
 
-        call = (f"F.conv2d(x, w, {'b' if has_bias else 'None'}, stride={_t(stride)}, padding={_t(pad)}, "
-                f"dilation={_t(dil)}, groups={groups})")
+        call = (f"F.conv2d(x, w, {'b' if has_bias else 'None'}, stride={fmt_arg(stride)}, padding={fmt_arg(pad)}, "
+                f"dilation={fmt_arg(dil)}, groups={groups})")
         s.put(f"{name}_x", x, f"rng.standard_normal({xs})  (NCHW)")
         s.put(f"{name}_w", w, f"rng.standard_normal({ws})  (OIHW = [out, in/groups, kh, kw])")
         if has_bias:
@@ -230,7 +118,7 @@ def gen_conv():
         s.put(f"{name}_cfg", cfg, "[stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups, has_bias] = "
               + str(cfg.tolist()))
 
-        ry, rdx, rdw, rdb = np_conv2d(x, w, b, stride, pad, dil, groups, gy)
+        ry, rdx, rdw, rdb = ft.np_convNd(x, w, b, stride, pad, dil, groups, gy)
         check(f"{name}_y", yv, ry)
         check(f"{name}_dx", dxv, rdx)
         check(f"{name}_dw", dwv, rdw)
@@ -241,12 +129,12 @@ def gen_conv():
 
 
 def gen_pool():
-    s = Store("pool.npz")
+    s = ft.Store("pool.npz", OUT, dtypes="float64/int64")
     for name, kind, xs, k, st, p, ceil, incl in POOL_CONFIGS:
         n = int(np.prod(xs))
         # distinct values everywhere (so no ties in any window): a permutation of
         # -(n-1)/2 .. (n-1)/2 scaled by 1/8 (exact in binary floating point)
-        x = ((rng.permutation(n).astype(np.float64) - (n - 1) / 2.0) / 8.0).reshape(xs)
+        x = ft.tie_free(rng, xs)
         assert_no_window_ties(x, k, st, p, ceil)
         Ho = out_size(xs[2], k[0], st[0], p[0], 1, ceil)
         Wo = out_size(xs[3], k[1], st[1], p[1], 1, ceil)
@@ -254,11 +142,11 @@ def gen_pool():
 
         xt = T(x, grad=True)
         if kind == "max":
-            y = F.max_pool2d(xt, _t(k), _t(st), padding=_t(p), ceil_mode=ceil)
-            call = f"F.max_pool2d(x, {_t(k)}, {_t(st)}, padding={_t(p)}, ceil_mode={ceil})"
+            y = F.max_pool2d(xt, fmt_arg(k), fmt_arg(st), padding=fmt_arg(p), ceil_mode=ceil)
+            call = f"F.max_pool2d(x, {fmt_arg(k)}, {fmt_arg(st)}, padding={fmt_arg(p)}, ceil_mode={ceil})"
         else:
-            y = F.avg_pool2d(xt, _t(k), _t(st), padding=_t(p), ceil_mode=ceil, count_include_pad=incl)
-            call = (f"F.avg_pool2d(x, {_t(k)}, {_t(st)}, padding={_t(p)}, ceil_mode={ceil}, "
+            y = F.avg_pool2d(xt, fmt_arg(k), fmt_arg(st), padding=fmt_arg(p), ceil_mode=ceil, count_include_pad=incl)
+            call = (f"F.avg_pool2d(x, {fmt_arg(k)}, {fmt_arg(st)}, padding={fmt_arg(p)}, ceil_mode={ceil}, "
                     f"count_include_pad={incl})")
         assert tuple(y.shape) == gy.shape, (name, y.shape, gy.shape)
         (y * T(gy)).sum().backward()
@@ -270,7 +158,7 @@ def gen_pool():
         cfg = np.array([k[0], k[1], st[0], st[1], p[0], p[1], int(ceil), int(incl)], np.int64)
         s.put(f"{name}_cfg", cfg, "[kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pad] = " + str(cfg.tolist()))
 
-        ry, rdx = np_pool2d(kind, x, k, st, p, ceil, incl, gy)
+        ry, rdx = ft.np_poolNd(kind, x, k, st, p, incl, gy, ceil=ceil)
         check(f"{name}_y", yv, ry)
         check(f"{name}_dx", dxv, rdx)
     s.save()
@@ -278,21 +166,6 @@ def gen_pool():
 
 
 # ---------------------------------------------------------------------------
-def _cell(text):
-    return str(text).replace("|", "\\|")
-
-
-def _fmt_shape(shape):
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _table(items):
-    L = ["| key | dtype | shape | torch expression / config |", "|---|---|---|---|"]
-    for k, a, expr in items:
-        L.append(f"| `{k}` | {a.dtype} | {_fmt_shape(a.shape) if a.ndim else '0-d'} | `{_cell(expr)}` |")
-    return L
-
-
 def manifest_section(conv, pool):
     notes = [
         "Generated by `Tests/Fixtures/torch/generate_conv_fixtures.py` (torch %s, numpy %s; "
@@ -319,49 +192,19 @@ def manifest_section(conv, pool):
         "(k=3, s=2) add up in dx. avg_pad_include divides by 9 everywhere; avg_pad_exclude divides by the number "
         "of in-image elements (4 in corners, 6 on edges, 9 inside).",
     ]
-    L = [SECTION, ""]
-    for n in notes:
-        L.append(f"- Note: {_cell(n)}")
-    L += ["", "### conv.npz", ""] + _table(conv.items) + ["", "### pool.npz", ""] + _table(pool.items) + [""]
+    L = ft.section_lines(SECTION, notes)
+    L += ["", "### conv.npz", ""] + ft.table_lines(conv.items)
+    L += ["", "### pool.npz", ""] + ft.table_lines(pool.items) + [""]
     return L
-
-
-def update_manifest(section_lines):
-    path = os.path.join(OUT, "MANIFEST.md")
-    with open(path) as fh:
-        lines = fh.read().split("\n")
-    # split into: head (before our section), our old section, tail (next "## " section on)
-    try:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        head, tail = lines[:start], lines[end:]
-    except ValueError:
-        head, tail = lines, []
-        if head and head[-1] == "":  # file ends with "\n": drop the empty last element
-            head = head[:-1]
-        if head and head[-1] != "":
-            head.append("")
-    new = head + section_lines
-    if tail:
-        new += tail
-    with open(path, "w") as fh:
-        fh.write("\n".join(new))
 
 
 def main():
     conv = gen_conv()
     pool = gen_pool()
-    update_manifest(manifest_section(conv, pool))
-    total = 0
+    ft.replace_manifest_section(os.path.join(OUT, "MANIFEST.md"), SECTION, manifest_section(conv, pool))
     print(f"DeepSwift conv/pool fixtures -> {OUT}  (torch {torch.__version__}, numpy {np.__version__})")
-    for fname in ["conv.npz", "pool.npz", "MANIFEST.md"]:
-        p = os.path.join(OUT, fname)
-        sz = os.path.getsize(p)
-        if fname.endswith(".npz"):
-            total += sz
-        with open(p, "rb") as fh:
-            h = hashlib.sha256(fh.read()).hexdigest()[:12]
-        print(f"  {fname:12s} {sz:7d} B  sha256:{h}")
+    sizes = ft.print_file_summary(OUT, ["conv.npz", "pool.npz", "MANIFEST.md"], 12)
+    total = sizes["conv.npz"] + sizes["pool.npz"]
     print(f"  conv.npz + pool.npz: {total} bytes ({total / 1024:.1f} KiB)")
     if total >= SIZE_LIMIT:
         print(f"ERROR: conv.npz + pool.npz exceed {SIZE_LIMIT} bytes", file=sys.stderr)

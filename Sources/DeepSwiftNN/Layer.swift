@@ -71,3 +71,8 @@ extension Layer {
         Gradients.withoutRecording { self(Variable(input)).value }
     }
 }
+
+/// The parameter list of a layer with a weight and an optional bias.
+func weightAndBias(_ weight: Parameter, _ bias: Parameter?) -> [(name: String, parameter: Parameter)] {
+    bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+}

@@ -42,18 +42,10 @@ enum Recipes {
         }
     }
 
-    /// LeNet-5 from DL4J's examples: convolutions without activation, Glorot-uniform weights, zero biases.
+    /// LeNet-5 from DL4J's examples (the zoo's definition): Glorot-uniform weights, zero biases.
     static func leNet(seed: UInt64) -> Sequential {
         var rng = PhiloxGenerator(seed: seed)
-        return Sequential {
-            Conv2D(1, 20, kernel: (5, 5), using: &rng)
-            MaxPool2D(kernel: (2, 2))
-            Conv2D(20, 50, kernel: (5, 5), using: &rng)
-            MaxPool2D(kernel: (2, 2))
-            Flatten()
-            Dense(800, 500, activation: .relu, using: &rng)
-            Dense(500, 10, using: &rng)
-        }
+        return ModelZoo.leNet(classes: 10, initializer: .glorotUniform(), using: &rng)
     }
 
     static func crossEntropy(_ logits: Variable, _ labels: Tensor) -> Variable {

@@ -23,7 +23,10 @@ import Testing
         }
         let one = ThreadSettings.withThreads(1) { results() }
         let two = ThreadSettings.withThreads(2) { results() }
-        for i in one.indices where i != one.count - 1 { expectEqual(one[i], two[i], "result \(i)") }
+        // DeepSwift's own kernels are bit-identical; the last result is a BLAS product, whose
+        // summation order depends on OpenBLAS's thread split, so it only agrees to rounding.
+        for i in one.indices.dropLast() { expectEqual(one[i], two[i], "result \(i)") }
+        expectClose(one.last!, two.last!, rtol: 1e-5, atol: 1e-4, "matmul")
     }
 
     @Test func cachingAllocatorReusesFreedBlocks() {

@@ -249,27 +249,26 @@ public enum Convolution {
 
     /// im2col + GEMM in float64: the definition of the convolution, kept simple.
     enum Reference {
-        /// Columns `[N, groups, C/g·kh·kw, oh·ow]` of the (padded, dilated) input windows.
-        static func im2col(_ x: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+        /// Calls `body(column, input)` for every pair of a column-matrix position (layout
+        /// `[N, groups, C/g·kh·kw, oh·ow]`) and the input position (NCHW) it reads; padding positions
+        /// are skipped. im2col gathers along these pairs, col2im scatters back along the same pairs.
+        static func forEachWindowPosition(_ g: ConvolutionGeometry, _ body: (_ column: Int, _ input: Int) -> Void) {
             let cg = g.channels / g.groups, oh = g.outputHeight, ow = g.outputWidth
             let rows = cg * g.kernelHeight * g.kernelWidth
-            let xs = x.contiguous().scalars(as: Double.self)
-            var cols = [Double](repeating: 0, count: g.batch * g.groups * rows * oh * ow)
             for n in 0..<g.batch {
                 for gi in 0..<g.groups {
                     for c in 0..<cg {
+                        let plane = (n * g.channels + gi * cg + c) * g.height
                         for ki in 0..<g.kernelHeight {
                             for kj in 0..<g.kernelWidth {
-                                let row = (c * g.kernelHeight + ki) * g.kernelWidth + kj
-                                let base = ((n * g.groups + gi) * rows + row) * oh * ow
-                                let channel = gi * cg + c
+                                let base = ((n * g.groups + gi) * rows + (c * g.kernelHeight + ki) * g.kernelWidth + kj) * oh * ow
                                 for i in 0..<oh {
                                     let y = i * g.strideHeight - g.padTop + ki * g.dilationHeight
                                     guard y >= 0 && y < g.height else { continue }
                                     for j in 0..<ow {
                                         let xx = j * g.strideWidth - g.padLeft + kj * g.dilationWidth
                                         guard xx >= 0 && xx < g.width else { continue }
-                                        cols[base + i * ow + j] = xs[((n * g.channels + channel) * g.height + y) * g.width + xx]
+                                        body(base + i * ow + j, (plane + y) * g.width + xx)
                                     }
                                 }
                             }
@@ -277,37 +276,22 @@ public enum Convolution {
                     }
                 }
             }
-            return Tensor(cols, shape: [g.batch, g.groups, rows, oh * ow])
+        }
+
+        /// Columns `[N, groups, C/g·kh·kw, oh·ow]` of the (padded, dilated) input windows.
+        static func im2col(_ x: Tensor, _ g: ConvolutionGeometry) -> Tensor {
+            let rows = g.channels / g.groups * g.kernelHeight * g.kernelWidth
+            let xs = x.contiguous().scalars(as: Double.self)
+            var cols = [Double](repeating: 0, count: g.batch * g.groups * rows * g.outputHeight * g.outputWidth)
+            forEachWindowPosition(g) { column, input in cols[column] = xs[input] }
+            return Tensor(cols, shape: [g.batch, g.groups, rows, g.outputHeight * g.outputWidth])
         }
 
         /// The inverse scatter: sums columns back into an input-shaped tensor.
         static func col2im(_ cols: Tensor, _ g: ConvolutionGeometry) -> Tensor {
-            let cg = g.channels / g.groups, oh = g.outputHeight, ow = g.outputWidth
-            let rows = cg * g.kernelHeight * g.kernelWidth
             let cs = cols.contiguous().scalars(as: Double.self)
             var xs = [Double](repeating: 0, count: g.batch * g.channels * g.height * g.width)
-            for n in 0..<g.batch {
-                for gi in 0..<g.groups {
-                    for c in 0..<cg {
-                        for ki in 0..<g.kernelHeight {
-                            for kj in 0..<g.kernelWidth {
-                                let row = (c * g.kernelHeight + ki) * g.kernelWidth + kj
-                                let base = ((n * g.groups + gi) * rows + row) * oh * ow
-                                let channel = gi * cg + c
-                                for i in 0..<oh {
-                                    let y = i * g.strideHeight - g.padTop + ki * g.dilationHeight
-                                    guard y >= 0 && y < g.height else { continue }
-                                    for j in 0..<ow {
-                                        let xx = j * g.strideWidth - g.padLeft + kj * g.dilationWidth
-                                        guard xx >= 0 && xx < g.width else { continue }
-                                        xs[((n * g.channels + channel) * g.height + y) * g.width + xx] += cs[base + i * ow + j]
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            forEachWindowPosition(g) { column, input in xs[input] += cs[column] }
             return Tensor(xs, shape: g.inputShape)
         }
 

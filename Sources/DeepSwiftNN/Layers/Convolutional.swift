@@ -33,7 +33,7 @@ public final class Conv2D: Layer {
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] {
-        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+        weightAndBias(weight, bias)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -145,7 +145,7 @@ public final class Conv2DTranspose: Layer {
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] {
-        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+        weightAndBias(weight, bias)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -199,7 +199,7 @@ public final class Conv1D: Layer {
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] {
-        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+        weightAndBias(weight, bias)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {

@@ -37,7 +37,7 @@ public final class Dense: Layer {
     public var outputSize: Int { weight.value.shape[0] }
 
     public var localParameters: [(name: String, parameter: Parameter)] {
-        bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
+        weightAndBias(weight, bias)
     }
 
     public func callAsFunction(_ input: Variable) -> Variable {

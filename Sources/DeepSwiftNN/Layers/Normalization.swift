@@ -27,10 +27,7 @@ public final class BatchNorm: Layer {
         self.epsilon = epsilon
     }
 
-    public var localParameters: [(name: String, parameter: Parameter)] {
-        guard let weight, let bias else { return [] }
-        return [("weight", weight), ("bias", bias)]
-    }
+    public var localParameters: [(name: String, parameter: Parameter)] { Normalization.affineParameters(weight, bias) }
 
     public var channels: Int { runningMean.count }
 
@@ -64,8 +61,7 @@ public final class BatchNorm: Layer {
             let inverse = Variable((runningVariance.cast(to: x.dtype) + epsilon).rsqrt().reshaped(shape))
             normalized = (x - mean) * inverse
         }
-        guard let weight, let bias else { return normalized }
-        return normalized * Variable(weight).reshaped(shape) + Variable(bias).reshaped(shape)
+        return Normalization.channelAffine(normalized, weight, bias)
     }
 
     public var summaryName: String { "BatchNorm(\(channels))" }
@@ -85,10 +81,7 @@ public final class LayerNorm: Layer {
         bias = affine ? Parameter(Tensor.zeros(normalizedShape, dtype: dtype)) : nil
     }
 
-    public var localParameters: [(name: String, parameter: Parameter)] {
-        guard let weight, let bias else { return [] }
-        return [("weight", weight), ("bias", bias)]
-    }
+    public var localParameters: [(name: String, parameter: Parameter)] { Normalization.affineParameters(weight, bias) }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         tensorCheck(Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
@@ -118,19 +111,13 @@ public final class GroupNorm: Layer {
         bias = affine ? Parameter(Tensor.zeros([channels], dtype: dtype)) : nil
     }
 
-    public var localParameters: [(name: String, parameter: Parameter)] {
-        guard let weight, let bias else { return [] }
-        return [("weight", weight), ("bias", bias)]
-    }
+    public var localParameters: [(name: String, parameter: Parameter)] { Normalization.affineParameters(weight, bias) }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         tensorCheck(x.rank >= 2 && x.shape[1] == channels, "GroupNorm: input \(x.shape) must have \(channels) channels on axis 1")
         let grouped = x.reshaped([x.shape[0], groups, -1])
         let normalized = Normalization.standardize(grouped, axes: [2], epsilon: epsilon).reshaped(x.shape)
-        guard let weight, let bias else { return normalized }
-        var shape = [Int](repeating: 1, count: x.rank)
-        shape[1] = channels
-        return normalized * Variable(weight).reshaped(shape) + Variable(bias).reshaped(shape)
+        return Normalization.channelAffine(normalized, weight, bias)
     }
 
     public var summaryName: String { "GroupNorm(\(groups), \(channels))" }
@@ -151,18 +138,12 @@ public final class InstanceNorm: Layer {
         bias = affine ? Parameter(Tensor.zeros([channels], dtype: dtype)) : nil
     }
 
-    public var localParameters: [(name: String, parameter: Parameter)] {
-        guard let weight, let bias else { return [] }
-        return [("weight", weight), ("bias", bias)]
-    }
+    public var localParameters: [(name: String, parameter: Parameter)] { Normalization.affineParameters(weight, bias) }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         tensorCheck(x.rank >= 3 && x.shape[1] == channels, "InstanceNorm: input \(x.shape) must be [N, \(channels), ...]")
         let normalized = Normalization.standardize(x, axes: Array(2..<x.rank), epsilon: epsilon)
-        guard let weight, let bias else { return normalized }
-        var shape = [Int](repeating: 1, count: x.rank)
-        shape[1] = channels
-        return normalized * Variable(weight).reshaped(shape) + Variable(bias).reshaped(shape)
+        return Normalization.channelAffine(normalized, weight, bias)
     }
 
     public var summaryName: String { "InstanceNorm(\(channels))" }
@@ -197,6 +178,19 @@ public final class LocalResponseNorm: Layer {
 }
 
 enum Normalization {
+    static func affineParameters(_ weight: Parameter?, _ bias: Parameter?) -> [(name: String, parameter: Parameter)] {
+        guard let weight, let bias else { return [] }
+        return [("weight", weight), ("bias", bias)]
+    }
+
+    /// `x · weight[c] + bias[c]` along axis 1 (unchanged without affine parameters).
+    static func channelAffine(_ x: Variable, _ weight: Parameter?, _ bias: Parameter?) -> Variable {
+        guard let weight, let bias else { return x }
+        var shape = [Int](repeating: 1, count: x.rank)
+        shape[1] = weight.value.count
+        return x * Variable(weight).reshaped(shape) + Variable(bias).reshaped(shape)
+    }
+
     /// (x − mean) / √(var + ε) over `axes` (biased variance).
     static func standardize(_ x: Variable, axes: [Int], epsilon: Double) -> Variable {
         let centered = x - x.mean(axes: axes, keepDims: true)

@@ -19,21 +19,9 @@ public enum Losses {
     ) -> Variable {
         tensorCheck(logits.rank == 2 && labels.rank == 1 && labels.shape[0] == logits.shape[0],
                            "softmaxCrossEntropy: logits \(logits.shape) must be [N, C] and labels \(labels.shape) must be [N]")
-        let n = logits.shape[0], c = logits.shape[1]
-        let classes = labels.scalars(as: Int64.self)
-        let weights = classWeights?.cast(to: .float64).scalars(as: Double.self) ?? Array(repeating: 1, count: c)
-        tensorCheck(weights.count == c, "softmaxCrossEntropy: \(weights.count) class weights for \(c) classes")
-        // Coefficients a[i, c] of −log p[i, c]; the denominator of the mean.
-        var coefficients = [Double](repeating: 0, count: n * c)
-        var denominator = 0.0
-        for i in 0..<n {
-            let label = Int(classes[i])
-            if let ignoreIndex, label == ignoreIndex { continue }
-            tensorCheck(label >= 0 && label < c, "softmaxCrossEntropy: label \(label) at row \(i) is outside 0..<\(c)")
-            coefficients[i * c + label] += (1 - labelSmoothing) * weights[label]
-            if labelSmoothing > 0 { for k in 0..<c { coefficients[i * c + k] += labelSmoothing / Double(c) * weights[k] } }
-            denominator += weights[label]
-        }
+        let (coefficients, denominator) = labelCoefficients(labels, classes: logits.shape[1], classWeights: classWeights,
+                                                            labelSmoothing: labelSmoothing, ignoreIndex: ignoreIndex,
+                                                            operation: "softmaxCrossEntropy")
         return weightedNegativeLogSoftmax(logits, coefficients: coefficients, denominator: denominator, reduction: reduction)
     }
 
@@ -53,6 +41,28 @@ public enum Losses {
             for k in 0..<c { coefficients[i * c + k] = weights[k] * ((1 - labelSmoothing) * q[i * c + k] + labelSmoothing / Double(c)) }
         }
         return weightedNegativeLogSoftmax(logits, coefficients: coefficients, denominator: Double(n), reduction: reduction)
+    }
+
+    /// Coefficients `a[i, c]` of `−log p[i, c]` for integer labels — `(1 − ε)·w[label]` at the label
+    /// plus `ε/C·w[c]` everywhere (label smoothing), zero for ignored rows — and the denominator of
+    /// PyTorch's weighted mean (the total weight of the non-ignored labels).
+    static func labelCoefficients(_ labels: Tensor, classes c: Int, classWeights: Tensor?, labelSmoothing: Double,
+                                  ignoreIndex: Int?, operation: String) -> ([Double], Double) {
+        let n = labels.shape[0]
+        let values = labels.scalars(as: Int64.self)
+        let weights = classWeights?.cast(to: .float64).scalars(as: Double.self) ?? Array(repeating: 1, count: c)
+        tensorCheck(weights.count == c, "\(operation): \(weights.count) class weights for \(c) classes")
+        var coefficients = [Double](repeating: 0, count: n * c)
+        var denominator = 0.0
+        for i in 0..<n {
+            let label = Int(values[i])
+            if let ignoreIndex, label == ignoreIndex { continue }
+            tensorCheck(label >= 0 && label < c, "\(operation): label \(label) at row \(i) is outside 0..<\(c)")
+            coefficients[i * c + label] += (1 - labelSmoothing) * weights[label]
+            if labelSmoothing > 0 { for k in 0..<c { coefficients[i * c + k] += labelSmoothing / Double(c) * weights[k] } }
+            denominator += weights[label]
+        }
+        return (coefficients, denominator)
     }
 
     /// loss = Σ_c a[i, c] · (−log softmax(z)[i, c]) per row, reduced; gradient
@@ -90,17 +100,8 @@ public enum Losses {
     public static func negativeLogLikelihood(logProbabilities: Variable, labels: Tensor, classWeights: Tensor? = nil,
                                              ignoreIndex: Int? = nil, reduction: Reduction = .mean) -> Variable {
         let n = logProbabilities.shape[0], c = logProbabilities.shape[1]
-        let classes = labels.scalars(as: Int64.self)
-        let weights = classWeights?.cast(to: .float64).scalars(as: Double.self) ?? Array(repeating: 1, count: c)
-        var coefficients = [Double](repeating: 0, count: n * c)
-        var denominator = 0.0
-        for i in 0..<n {
-            let label = Int(classes[i])
-            if let ignoreIndex, label == ignoreIndex { continue }
-            tensorCheck(label >= 0 && label < c, "negativeLogLikelihood: label \(label) at row \(i) is outside 0..<\(c)")
-            coefficients[i * c + label] = weights[label]
-            denominator += weights[label]
-        }
+        let (coefficients, denominator) = labelCoefficients(labels, classes: c, classWeights: classWeights, labelSmoothing: 0,
+                                                            ignoreIndex: ignoreIndex, operation: "negativeLogLikelihood")
         let a = Variable(Tensor(coefficients, shape: [n, c]).cast(to: logProbabilities.dtype))
         let perRow = -(a * logProbabilities).sum(axis: 1)
         switch reduction {

@@ -10,7 +10,11 @@
     void ds_bias_activation_f32_##isa(float *, const float *, long, long, int);            \
     void ds_relu_backward_f32_##isa(const float *, const float *, float *, long);          \
     void ds_adam_f32_##isa(float *, const float *, float *, float *, float *, long, float, float, float, float, float); \
-    void ds_row_dots_f32_##isa(const float *, long, const float *, long, long, long, long, long, float *);
+    void ds_row_dots_f32_##isa(const float *, long, const float *, long, long, long, long, long, float *); \
+    void ds_im2col_f32_##isa(const float *, const ds_window_geometry *, float *, long, long, long, long); \
+    void ds_col2im_f32_##isa(const float *, const ds_window_geometry *, long, long, float *, long, long); \
+    void ds_pool2d_forward_f32_##isa(const float *, float *, long, long, long, long, long, long, long, long, long, long, \
+                                     long, long, int, long, long);
 DECLARE(avx512)
 DECLARE(avx2)
 DECLARE(baseline)
@@ -67,6 +71,13 @@ static relu_backward_fn pick_relu_backward(void) { DISPATCH(ds_relu_backward_f32
 static adam_fn pick_adam(void) { DISPATCH(ds_adam_f32) }
 typedef void (*row_dots_fn)(const float *, long, const float *, long, long, long, long, long, float *);
 static row_dots_fn pick_row_dots(void) { DISPATCH(ds_row_dots_f32) }
+typedef void (*im2col_fn)(const float *, const ds_window_geometry *, float *, long, long, long, long);
+static im2col_fn pick_im2col(void) { DISPATCH(ds_im2col_f32) }
+typedef void (*col2im_fn)(const float *, const ds_window_geometry *, long, long, float *, long, long);
+static col2im_fn pick_col2im(void) { DISPATCH(ds_col2im_f32) }
+typedef void (*pool2d_fn)(const float *, float *, long, long, long, long, long, long, long, long, long, long, long, long,
+                          int, long, long);
+static pool2d_fn pick_pool2d(void) { DISPATCH(ds_pool2d_forward_f32) }
 
 void ds_unary_f32(ds_unary_op op, const float *x, float *y, long n, float alpha) {
     pick_unary()(op, x, y, n, alpha);
@@ -96,4 +107,38 @@ void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, 
 }
 void ds_row_dots_f32(const float *a, long lda, const float *b, long ldb, long m, long n, long k_begin, long k_end, float *c) {
     pick_row_dots()(a, lda, b, ldb, m, n, k_begin, k_end, c);
+}
+void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, long column_stride, long image,
+                   long row_begin, long row_end) {
+    pick_im2col()(x, g, cols, column_stride, image, row_begin, row_end);
+}
+void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
+                   long channel_begin, long channel_end) {
+    pick_col2im()(cols, g, column_stride, image, x, channel_begin, channel_end);
+}
+void ds_im2col_f32_at_level(int level, const float *x, const ds_window_geometry *g, float *cols, long column_stride,
+                            long image, long row_begin, long row_end) {
+    switch (level) {
+    case 2: ds_im2col_f32_avx512(x, g, cols, column_stride, image, row_begin, row_end); break;
+    case 1: ds_im2col_f32_avx2(x, g, cols, column_stride, image, row_begin, row_end); break;
+    default: ds_im2col_f32_baseline(x, g, cols, column_stride, image, row_begin, row_end); break;
+    }
+}
+void ds_col2im_f32_at_level(int level, const float *cols, const ds_window_geometry *g, long column_stride, long image,
+                            float *x, long channel_begin, long channel_end) {
+    switch (level) {
+    case 2: ds_col2im_f32_avx512(cols, g, column_stride, image, x, channel_begin, channel_end); break;
+    case 1: ds_col2im_f32_avx2(cols, g, column_stride, image, x, channel_begin, channel_end); break;
+    default: ds_col2im_f32_baseline(cols, g, column_stride, image, x, channel_begin, channel_end); break;
+    }
+}
+void ds_pool2d_forward_f32(const float *x, float *y, long h, long w, long oh, long ow, long kh, long kw, long sh, long sw,
+                           long ph, long pw, long pad_bottom, long pad_right, int kind, long plane_begin, long plane_end) {
+    pick_pool2d()(x, y, h, w, oh, ow, kh, kw, sh, sw, ph, pw, pad_bottom, pad_right, kind, plane_begin, plane_end);
+}
+void ds_pool2d_forward_f32_at_level(int level, const float *x, float *y, long h, long w, long oh, long ow, long kh, long kw,
+                                    long sh, long sw, long ph, long pw, long pad_bottom, long pad_right, int kind,
+                                    long plane_begin, long plane_end) {
+    pool2d_fn f = level == 2 ? ds_pool2d_forward_f32_avx512 : level == 1 ? ds_pool2d_forward_f32_avx2 : ds_pool2d_forward_f32_baseline;
+    f(x, y, h, w, oh, ow, kh, kw, sh, sw, ph, pw, pad_bottom, pad_right, kind, plane_begin, plane_end);
 }

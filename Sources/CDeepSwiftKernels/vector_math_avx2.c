@@ -7,4 +7,5 @@
 #define DS_HAVE_FMA 1
 #define DS_NAME(f) f##_avx2
 #include "vector_math_body.h"
+#include "window_body.h"
 #pragma clang attribute pop

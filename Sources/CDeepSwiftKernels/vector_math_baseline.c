@@ -5,3 +5,4 @@
 #include <math.h>
 #define DS_NAME(f) f##_baseline
 #include "vector_math_body.h"
+#include "window_body.h"

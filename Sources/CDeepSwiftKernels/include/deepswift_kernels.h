@@ -67,8 +67,9 @@ typedef struct {
 void ds_im2col_f32(const float *x, const ds_window_geometry *g, float *cols, long column_stride, long image,
                    long row_begin, long row_end);
 
-/// The adjoint: adds the columns of `image` back into its [C, H, W] gradient (which must start
-/// zeroed), for channels `channel_begin ..< channel_end` only.
+/// The adjoint: writes the [C, H, W] gradient of `image` (each input element is the sum of the
+/// column entries that read it; the target's previous contents are overwritten), for channels
+/// `channel_begin ..< channel_end` only.
 void ds_col2im_f32(const float *cols, const ds_window_geometry *g, long column_stride, long image, float *x,
                    long channel_begin, long channel_end);
 
@@ -90,6 +91,15 @@ int ds_kernels_max_isa(void);
 /// Forces a level for every later call (for benchmarks); returns 0 if the CPU does not support it.
 /// Affects the whole process: tests use ds_unary_f32_at_level instead.
 int ds_kernels_set_isa(int level);
+
+/// ds_im2col_f32 / ds_col2im_f32 at an explicit ISA level (for tests comparing the instantiations).
+void ds_im2col_f32_at_level(int level, const float *x, const ds_window_geometry *g, float *cols, long column_stride,
+                            long image, long row_begin, long row_end);
+void ds_col2im_f32_at_level(int level, const float *cols, const ds_window_geometry *g, long column_stride, long image,
+                            float *x, long channel_begin, long channel_end);
+void ds_pool2d_forward_f32_at_level(int level, const float *x, float *y, long h, long w, long oh, long ow, long kh, long kw,
+                                    long sh, long sw, long ph, long pw, long pad_bottom, long pad_right, int kind,
+                                    long plane_begin, long plane_end);
 /// ds_unary_f32 with the kernels of one instruction-set level (which the CPU must support).
 void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, long n, float alpha);
 

@@ -39,6 +39,10 @@ public enum Convolution {
     /// `y = conv(x, w) + b` with `x: [N, C, H, W]`, `w: [O, C/groups, kh, kw]`, `b: [O]`.
     public static func forward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvolutionGeometry) -> Tensor {
         if x.dtype == .float32 && backend(for: g) == .gemm {
+            if ImageWise.isApplicable(g) {
+                checkShapes(x, w, b, g)
+                return ImageWise.forward(x, w.cast(to: .float32), b?.cast(to: .float32), g)
+            }
             // Without a backward pass to feed, work through the batch in chunks whose window matrix
             // stays in cache (about 2 MB), instead of materializing it for the whole batch.
             let perImage = g.channels * g.kernelHeight * g.kernelWidth * g.outputHeight * g.outputWidth * 4
@@ -65,6 +69,9 @@ public enum Convolution {
     public static func forwardSaving(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvolutionGeometry) -> (Tensor, Saved) {
         checkShapes(x, w, b, g)
         if x.dtype == .float32 && backend(for: g) == .gemm {
+            if ImageWise.isApplicable(g) {
+                return (ImageWise.forward(x, w.cast(to: .float32), b?.cast(to: .float32), g), Saved(columns: nil))
+            }
             let columns = GEMM.columns(x.contiguous(), g)
             return (GEMM.forward(columns, w.cast(to: .float32).contiguous(), b?.cast(to: .float32), g), Saved(columns: columns))
         }
@@ -98,6 +105,9 @@ public enum Convolution {
             let gb = bias ? gyRows.sum(axis: 1) : nil
             return (gx, gw, gb)
         }
+        if gy.dtype == .float32 && x.dtype == .float32 && backend(for: g) == .gemm && ImageWise.isApplicable(g) {
+            return ImageWise.backward(gy, x: x, w: w.cast(to: .float32), g, input: input, weights: weights, bias: bias)
+        }
         let gx = input ? backwardData(gy, w, g) : nil
         if weights || bias {
             let (gw, gb) = backwardWeights(x, gy, g, bias: bias)
@@ -109,6 +119,9 @@ public enum Convolution {
     /// Gradient of the input: a transposed convolution of `gy` with `w`.
     public static func backwardData(_ gy: Tensor, _ w: Tensor, _ g: ConvolutionGeometry) -> Tensor {
         if gy.dtype == .float32 && backend(for: g) == .gemm {
+            if ImageWise.isApplicable(g) {
+                return ImageWise.backward(gy, x: gy, w: w.cast(to: .float32), g, input: true, weights: false, bias: false).0!
+            }
             return GEMM.backwardData(GEMM.outputRows(gy.contiguous(), g), w.cast(to: .float32).contiguous(), g)
         }
         if gy.dtype == .float32 {
@@ -128,6 +141,10 @@ public enum Convolution {
     /// Gradients of the weights and (when `bias`) the bias.
     public static func backwardWeights(_ x: Tensor, _ gy: Tensor, _ g: ConvolutionGeometry, bias: Bool) -> (Tensor, Tensor?) {
         if x.dtype == .float32 && backend(for: g) == .gemm {
+            if ImageWise.isApplicable(g) {
+                let (_, gw, gb) = ImageWise.backward(gy.cast(to: .float32), x: x, w: x, g, input: false, weights: true, bias: bias)
+                return (gw!, gb)
+            }
             let rows = GEMM.outputRows(gy.cast(to: .float32).contiguous(), g)
             return (GEMM.backwardWeights(rows, GEMM.columns(x.contiguous(), g), g), bias ? rows.sum(axis: 1) : nil)
         }
@@ -224,7 +241,7 @@ public enum Convolution {
                 dcols = Tensor.concat((0..<g.groups).map { gi in groupWeights(w, g, gi).transposed().matmul(groupRows(gyRows, g.groups, gi)) }, axis: 0)
             }
             var geo = geometry(g)
-            let gx = Tensor.zeros(g.inputShape)
+            let gx = Tensor.uninitialized(g.inputShape)   // col2im writes every element
             let imageSize = g.channels * g.height * g.width
             let width = dcols.shape[1]
             let dp = UncheckedSendable(UnsafePointer(dcols.storage.pointer.assumingMemoryBound(to: Float.self) + dcols.offset))

@@ -38,39 +38,85 @@ static inline void DS_NAME(zero_line)(float *to, long n) {
 
 // Output positions j in [*lo, *hi) of [0, out) whose input coordinate start + j*stride lies in [0, extent).
 static inline void DS_NAME(valid_range)(long start, long stride, long out, long extent, long *lo, long *hi) {
-    const long first = start >= 0 ? 0 : (-start + stride - 1) / stride;
-    const long last = start >= extent ? -1 : (extent - 1 - start) / stride;   // inclusive
+    // (Stride 1 avoids the divisions: they cost more than copying a short line.)
+    const long first = start >= 0 ? 0 : stride == 1 ? -start : (-start + stride - 1) / stride;
+    const long last = start >= extent ? -1 : stride == 1 ? extent - 1 - start : (extent - 1 - start) / stride;   // inclusive
     *lo = first < out ? first : out;
     *hi = last + 1 < out ? last + 1 : out;
     if (*hi < *lo) *hi = *lo;
 }
 
+// Copies `lines` lines of n floats, source lines `stride` apart, into consecutive lines. A small
+// function of its own so that every value stays in a register (inlined into the im2col loop the
+// compiler spilled them and the stack reloads stalled behind the stores).
+__attribute__((noinline))
+static void DS_NAME(copy_lines)(float *restrict out, const float *restrict source, long lines, long n, long stride) {
+#if DS_HAVE_AVX512
+    const long whole = n & ~15L;
+    const __mmask16 tail = (__mmask16)((1u << (n & 15)) - 1);
+    for (long i = 0; i < lines; i++, out += n, source += stride) {
+        for (long j = 0; j < whole; j += 16) _mm512_storeu_ps(out + j, _mm512_loadu_ps(source + j));
+        if (tail) _mm512_mask_storeu_ps(out + whole, tail, _mm512_maskz_loadu_ps(tail, source + whole));
+    }
+#else
+    for (long i = 0; i < lines; i++, out += n, source += stride) DS_NAME(copy_line)(out, source, n);
+#endif
+}
+
 void DS_NAME(ds_im2col_f32)(const float *x, const ds_window_geometry *g, float *cols, long column_stride, long image,
                             long row_begin, long row_end) {
-    const long oh = g->out_h, ow = g->out_w, positions = oh * ow, plane_size = g->height * g->width;
-    const long kernel_area = g->kernel_h * g->kernel_w;
-    long c = row_begin / kernel_area, ki = (row_begin / g->kernel_w) % g->kernel_h, kj = row_begin % g->kernel_w;
+    // Locals, not g->…: the stores into cols could alias *g, which would make the compiler reload
+    // every field after every store (3× slower).
+    const long oh = g->out_h, ow = g->out_w, positions = oh * ow, height = g->height, width = g->width;
+    const long plane_size = height * width, kernel_h = g->kernel_h, kernel_w = g->kernel_w;
+    const long stride_h = g->stride_h, stride_w = g->stride_w, pad_top = g->pad_top, pad_left = g->pad_left;
+    const long dilation_h = g->dilation_h, dilation_w = g->dilation_w;
+    const long kernel_area = kernel_h * kernel_w;
+#if DS_HAVE_AVX512
+    if (stride_h == 1 && stride_w == 1 && dilation_h == 1 && dilation_w == 1 && pad_top == 0 && pad_left == 0 &&
+        oh + kernel_h - 1 <= height && ow + kernel_w - 1 <= width) {
+        // Unpadded, unit stride and dilation (every window inside the image): plain nested loops.
+        const long whole = ow & ~15L;
+        const __mmask16 tail = (__mmask16)((1u << (ow & 15)) - 1);
+        long c = row_begin / kernel_area, ki = (row_begin / kernel_w) % kernel_h, kj = row_begin % kernel_w;
+        for (long row = row_begin; row < row_end; row++) {
+            const float *restrict source = x + c * plane_size + ki * width + kj;
+            if (++kj == kernel_w) { kj = 0; if (++ki == kernel_h) { ki = 0; c++; } }
+            float *restrict out = cols + row * column_stride + image * positions;
+            for (long i = 0; i < oh; i++, source += width, out += ow) {
+                for (long j = 0; j < whole; j += 16) _mm512_storeu_ps(out + j, _mm512_loadu_ps(source + j));
+                if (tail) _mm512_mask_storeu_ps(out + whole, tail, _mm512_maskz_loadu_ps(tail, source + whole));
+            }
+        }
+        return;
+    }
+#endif
+    long c = row_begin / kernel_area, ki = (row_begin / kernel_w) % kernel_h, kj = row_begin % kernel_w;
     for (long row = row_begin; row < row_end; row++) {
         const float *plane = x + c * plane_size;
         float *out = cols + row * column_stride + image * positions;
-        const long y0 = ki * g->dilation_h - g->pad_top, x0 = kj * g->dilation_w - g->pad_left;
+        const long y0 = ki * dilation_h - pad_top, x0 = kj * dilation_w - pad_left;
         long ilo, ihi, jlo, jhi;
-        DS_NAME(valid_range)(y0, g->stride_h, oh, g->height, &ilo, &ihi);
-        DS_NAME(valid_range)(x0, g->stride_w, ow, g->width, &jlo, &jhi);
+        DS_NAME(valid_range)(y0, stride_h, oh, height, &ilo, &ihi);
+        DS_NAME(valid_range)(x0, stride_w, ow, width, &jlo, &jhi);
         if (ilo > 0) DS_NAME(zero_line)(out, ilo * ow);
-        for (long i = ilo; i < ihi; i++) {
-            float *line = out + i * ow;
-            const float *source = plane + (y0 + i * g->stride_h) * g->width + x0;
-            if (jlo > 0) DS_NAME(zero_line)(line, jlo);
-            if (g->stride_w == 1) {
-                DS_NAME(copy_line)(line + jlo, source + jlo, jhi - jlo);
-            } else {
-                for (long j = jlo; j < jhi; j++) line[j] = source[j * g->stride_w];
+        const float *source = plane + (y0 + ilo * stride_h) * width + x0;
+        float *line = out + ilo * ow;
+        if (stride_w == 1 && jlo == 0 && jhi == ow) {
+            DS_NAME(copy_lines)(line, source, ihi - ilo, ow, stride_h * width);
+        } else {
+            for (long i = ilo; i < ihi; i++, line += ow, source += stride_h * width) {
+                if (jlo > 0) DS_NAME(zero_line)(line, jlo);
+                if (stride_w == 1) {
+                    DS_NAME(copy_line)(line + jlo, source + jlo, jhi - jlo);
+                } else {
+                    for (long j = jlo; j < jhi; j++) line[j] = source[j * stride_w];
+                }
+                if (jhi < ow) DS_NAME(zero_line)(line + jhi, ow - jhi);
             }
-            if (jhi < ow) DS_NAME(zero_line)(line + jhi, ow - jhi);
         }
         if (ihi < oh) DS_NAME(zero_line)(out + ihi * ow, (oh - ihi) * ow);
-        if (++kj == g->kernel_w) { kj = 0; if (++ki == g->kernel_h) { ki = 0; c++; } }
+        if (++kj == kernel_w) { kj = 0; if (++ki == kernel_h) { ki = 0; c++; } }
     }
 }
 

@@ -2,6 +2,14 @@
 #include "deepswift_kernels.h"
 
 #define DECLARE(isa)                                                                      \
+    void ds_gru_reset_gate_f32_##isa(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden); \
+    void ds_gru_reset_backward_f32_##isa(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden); \
+    void ds_lstm_forward_step_f32_##isa(float *gates, const float *c_prev, const float *h_prev, float *c, float *h, const float *peep, const float *mask, long batch, long hidden); \
+    void ds_lstm_backward_step_f32_##isa(float *gates, const float *c_prev, const float *c, const float *dy, float *dh, float *dc, const float *peep, float *dpeep, const float *mask, long batch, long hidden); \
+    void ds_gru_forward_step_f32_##isa(float *gi, const float *gh, const float *h_prev, float *h, int reset_after, const float *mask, long batch, long hidden); \
+    void ds_gru_backward_step_f32_##isa(float *gi, float *gh, const float *h_prev, const float *dy, float *dh, int reset_after, const float *mask, long batch, long hidden); \
+    void ds_rnn_forward_step_f32_##isa(float *pre, const float *h_prev, float *h, int relu, const float *mask, long batch, long hidden); \
+    void ds_rnn_backward_step_f32_##isa(float *pre, const float *dy, float *dh, int relu, const float *mask, long batch, long hidden); \
     void ds_unary_f32_##isa(ds_unary_op, const float *, float *, long, float);            \
     void ds_softmax_rows_f32_##isa(const float *, float *, long, long, int);              \
     double ds_sum_f32_##isa(const float *, long);                                         \
@@ -142,3 +150,27 @@ void ds_pool2d_forward_f32_at_level(int level, const float *x, float *y, long h,
     pool2d_fn f = level == 2 ? ds_pool2d_forward_f32_avx512 : level == 1 ? ds_pool2d_forward_f32_avx2 : ds_pool2d_forward_f32_baseline;
     f(x, y, h, w, oh, ow, kh, kw, sh, sw, ph, pw, pad_bottom, pad_right, kind, plane_begin, plane_end);
 }
+typedef void (*ds_lstm_forward_step_f32_fn)(float *gates, const float *c_prev, const float *h_prev, float *c, float *h, const float *peep, const float *mask, long batch, long hidden);
+static ds_lstm_forward_step_f32_fn pick_ds_lstm_forward_step_f32(void) { DISPATCH(ds_lstm_forward_step_f32) }
+void ds_lstm_forward_step_f32(float *gates, const float *c_prev, const float *h_prev, float *c, float *h, const float *peep, const float *mask, long batch, long hidden) { pick_ds_lstm_forward_step_f32()(gates, c_prev, h_prev, c, h, peep, mask, batch, hidden); }
+typedef void (*ds_lstm_backward_step_f32_fn)(float *gates, const float *c_prev, const float *c, const float *dy, float *dh, float *dc, const float *peep, float *dpeep, const float *mask, long batch, long hidden);
+static ds_lstm_backward_step_f32_fn pick_ds_lstm_backward_step_f32(void) { DISPATCH(ds_lstm_backward_step_f32) }
+void ds_lstm_backward_step_f32(float *gates, const float *c_prev, const float *c, const float *dy, float *dh, float *dc, const float *peep, float *dpeep, const float *mask, long batch, long hidden) { pick_ds_lstm_backward_step_f32()(gates, c_prev, c, dy, dh, dc, peep, dpeep, mask, batch, hidden); }
+typedef void (*ds_gru_forward_step_f32_fn)(float *gi, const float *gh, const float *h_prev, float *h, int reset_after, const float *mask, long batch, long hidden);
+static ds_gru_forward_step_f32_fn pick_ds_gru_forward_step_f32(void) { DISPATCH(ds_gru_forward_step_f32) }
+void ds_gru_forward_step_f32(float *gi, const float *gh, const float *h_prev, float *h, int reset_after, const float *mask, long batch, long hidden) { pick_ds_gru_forward_step_f32()(gi, gh, h_prev, h, reset_after, mask, batch, hidden); }
+typedef void (*ds_gru_backward_step_f32_fn)(float *gi, float *gh, const float *h_prev, const float *dy, float *dh, int reset_after, const float *mask, long batch, long hidden);
+static ds_gru_backward_step_f32_fn pick_ds_gru_backward_step_f32(void) { DISPATCH(ds_gru_backward_step_f32) }
+void ds_gru_backward_step_f32(float *gi, float *gh, const float *h_prev, const float *dy, float *dh, int reset_after, const float *mask, long batch, long hidden) { pick_ds_gru_backward_step_f32()(gi, gh, h_prev, dy, dh, reset_after, mask, batch, hidden); }
+typedef void (*ds_rnn_forward_step_f32_fn)(float *pre, const float *h_prev, float *h, int relu, const float *mask, long batch, long hidden);
+static ds_rnn_forward_step_f32_fn pick_ds_rnn_forward_step_f32(void) { DISPATCH(ds_rnn_forward_step_f32) }
+void ds_rnn_forward_step_f32(float *pre, const float *h_prev, float *h, int relu, const float *mask, long batch, long hidden) { pick_ds_rnn_forward_step_f32()(pre, h_prev, h, relu, mask, batch, hidden); }
+typedef void (*ds_rnn_backward_step_f32_fn)(float *pre, const float *dy, float *dh, int relu, const float *mask, long batch, long hidden);
+static ds_rnn_backward_step_f32_fn pick_ds_rnn_backward_step_f32(void) { DISPATCH(ds_rnn_backward_step_f32) }
+void ds_rnn_backward_step_f32(float *pre, const float *dy, float *dh, int relu, const float *mask, long batch, long hidden) { pick_ds_rnn_backward_step_f32()(pre, dy, dh, relu, mask, batch, hidden); }
+typedef void (*ds_gru_reset_gate_f32_fn)(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden);
+static ds_gru_reset_gate_f32_fn pick_ds_gru_reset_gate_f32(void) { DISPATCH(ds_gru_reset_gate_f32) }
+void ds_gru_reset_gate_f32(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden) { pick_ds_gru_reset_gate_f32()(gi, gh, h_in, rh, batch, hidden); }
+typedef void (*ds_gru_reset_backward_f32_fn)(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden);
+static ds_gru_reset_backward_f32_fn pick_ds_gru_reset_backward_f32(void) { DISPATCH(ds_gru_reset_backward_f32) }
+void ds_gru_reset_backward_f32(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden) { pick_ds_gru_reset_backward_f32()(gi, gh, h_prev, keep, drh, dh, mask, batch, hidden); }

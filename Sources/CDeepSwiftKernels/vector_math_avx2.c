@@ -8,4 +8,5 @@
 #define DS_NAME(f) f##_avx2
 #include "vector_math_body.h"
 #include "window_body.h"
+#include "recurrent_body.h"
 #pragma clang attribute pop

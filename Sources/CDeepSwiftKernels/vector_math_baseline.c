@@ -6,3 +6,4 @@
 #define DS_NAME(f) f##_baseline
 #include "vector_math_body.h"
 #include "window_body.h"
+#include "recurrent_body.h"

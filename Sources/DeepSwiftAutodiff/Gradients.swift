@@ -37,15 +37,32 @@ public enum Gradients {
         nodes.sort { $0.sequence > $1.sequence }
         root.gradient = seed
         for node in nodes {
-            guard let g = node.gradient else { continue }
-            node.gradient = nil  // release as we go
-            if let parameter = node.parameter {
-                parameter.accumulate(g)
-                continue
+            let inputGradients: [Tensor?]
+            if let jointVJP = node.jointVJP {
+                // A multi-output primitive: its projections (created later) have deposited their gradients.
+                let slots = node.outputGradients
+                node.outputGradients = []
+                node.jointVJP = nil
+                guard slots.contains(where: { $0 != nil }) else { continue }
+                inputGradients = jointVJP(slots)
+            } else {
+                guard let g = node.gradient else { continue }
+                node.gradient = nil  // release as we go
+                if let parameter = node.parameter {
+                    parameter.accumulate(g)
+                    continue
+                }
+                if let index = node.outputIndex {
+                    let joint = node.inputs[0]
+                    if joint.outputGradients.indices.contains(index) {
+                        if let existing = joint.outputGradients[index] { joint.outputGradients[index] = existing + g } else { joint.outputGradients[index] = g }
+                    }
+                    continue
+                }
+                guard let vjp = node.vjp else { continue }
+                node.vjp = nil  // the graph is used once (PyTorch's default retain_graph=False)
+                inputGradients = vjp(g)
             }
-            guard let vjp = node.vjp else { continue }
-            node.vjp = nil  // the graph is used once (PyTorch's default retain_graph=False)
-            let inputGradients = vjp(g)
             for (input, gi) in zip(node.inputs, inputGradients) {
                 guard let gi else { continue }
                 if input.gradient == nil { input.gradient = gi } else { input.gradient! += gi }

@@ -87,12 +87,40 @@ public struct Variable: @unchecked Sendable {
     }
 }
 
+extension Variable {
+    /// Records a primitive with several outputs (a recurrent layer's sequence and final states).
+    /// `vjp` receives one upstream gradient per output (`nil` for an output no gradient reached)
+    /// and which inputs need gradients, and returns the inputs' gradients in order.
+    ///
+    /// ```swift
+    /// let outs = Variable.record([y, hT], [x, w]) { grads, needed in ... }
+    /// ```
+    public static func record(_ outputs: [Tensor], _ inputs: [Variable],
+                              vjp: @escaping ([Tensor?], [Bool]) -> [Tensor?]) -> [Variable] {
+        let recorded = inputs.compactMap(\.node)
+        guard !recorded.isEmpty else { return outputs.map { Variable($0) } }
+        let needed = inputs.map { $0.node != nil }
+        let joint = GradientNode(inputs: recorded, outputCount: outputs.count) { slots in
+            zip(vjp(slots, needed), needed).filter { $0.1 }.map { $0.0 }
+        }
+        return outputs.enumerated().map { k, output in
+            Variable(value: output, node: GradientNode(output: k, of: joint))
+        }
+    }
+}
+
 /// One recorded primitive: its recorded inputs and the rule mapping the output's gradient to
-/// theirs. Leaves carry the parameter that receives the gradient.
+/// theirs. Leaves carry the parameter that receives the gradient. A primitive with several outputs
+/// is one joint node (whose rule takes a gradient per output) and one projection node per output.
 public final class GradientNode {
     let inputs: [GradientNode]
     /// Released after use, so that a backward pass frees the tensors the forward pass saved.
     var vjp: ((Tensor) -> [Tensor?])?
+    /// Joint nodes: the rule over all outputs' gradients, and the gradients gathered so far.
+    var jointVJP: (([Tensor?]) -> [Tensor?])?
+    var outputGradients: [Tensor?] = []
+    /// Projection nodes: which output of the joint node (their only input) they are.
+    let outputIndex: Int?
     let parameter: Parameter?
     /// Creation order; a node is always created after its inputs, so sorting by it descending
     /// is a valid reverse topological order.
@@ -103,6 +131,7 @@ public final class GradientNode {
         self.inputs = inputs
         self.vjp = vjp
         self.parameter = nil
+        self.outputIndex = nil
         self.sequence = Gradients.nextSequence()
     }
 
@@ -110,6 +139,25 @@ public final class GradientNode {
         self.inputs = []
         self.vjp = nil
         self.parameter = parameter
+        self.outputIndex = nil
+        self.sequence = Gradients.nextSequence()
+    }
+
+    init(inputs: [GradientNode], outputCount: Int, jointVJP: @escaping ([Tensor?]) -> [Tensor?]) {
+        self.inputs = inputs
+        self.vjp = nil
+        self.jointVJP = jointVJP
+        self.outputGradients = Array(repeating: nil, count: outputCount)
+        self.parameter = nil
+        self.outputIndex = nil
+        self.sequence = Gradients.nextSequence()
+    }
+
+    init(output index: Int, of joint: GradientNode) {
+        self.inputs = [joint]
+        self.vjp = nil
+        self.parameter = nil
+        self.outputIndex = index
         self.sequence = Gradients.nextSequence()
     }
 }

@@ -106,4 +106,16 @@ void ds_unary_f32_at_level(int level, ds_unary_op op, const float *x, float *y, 
 #ifdef __cplusplus
 }
 #endif
+
+// Recurrent cells, one time step of a batch (see recurrent_body.h for the layouts and Recurrent.swift).
+void ds_lstm_forward_step_f32(float *gates, const float *c_prev, const float *h_prev, float *c, float *h, const float *peep, const float *mask, long batch, long hidden);
+void ds_lstm_backward_step_f32(float *gates, const float *c_prev, const float *c, const float *dy, float *dh, float *dc, const float *peep, float *dpeep, const float *mask, long batch, long hidden);
+void ds_gru_forward_step_f32(float *gi, const float *gh, const float *h_prev, float *h, int reset_after, const float *mask, long batch, long hidden);
+void ds_gru_backward_step_f32(float *gi, float *gh, const float *h_prev, const float *dy, float *dh, int reset_after, const float *mask, long batch, long hidden);
+void ds_rnn_forward_step_f32(float *pre, const float *h_prev, float *h, int relu, const float *mask, long batch, long hidden);
+void ds_rnn_backward_step_f32(float *pre, const float *dy, float *dh, int relu, const float *mask, long batch, long hidden);
+
+void ds_gru_reset_gate_f32(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden);
+void ds_gru_reset_backward_f32(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden);
+
 #endif

@@ -35,9 +35,15 @@ public protocol Layer: AnyObject {
     var isTraining: Bool { get set }
     /// A short description of the configuration for ``summary(inputShape:)``, e.g. `Dense(784 → 512, relu)`.
     var summaryName: String { get }
+    /// Applies the layer to a batch of sequences with its padding mask (`[B, T]`, nonzero = real
+    /// step) and returns the output with the mask that applies to it (Keras's mask propagation).
+    /// The default keeps the mask (layers that act on each step alone); recurrent layers read it,
+    /// `Masking` and `Embedding` create it, and layers that drop the time axis return `nil`.
+    func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?)
 }
 
 extension Layer {
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { (self(input), mask) }
     public var localParameters: [(name: String, parameter: Parameter)] { [] }
     public var sublayers: [(name: String, layer: any Layer)] { [] }
     public var summaryName: String { String(describing: type(of: self)) }

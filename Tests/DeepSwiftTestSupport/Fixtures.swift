@@ -31,6 +31,11 @@ public enum Fixtures {
         NumPyArchive(arrays: try NumPy.loadArchive(path("torch/\(name).npz")), name: name)
     }
 
+    /// Loads `Tests/Fixtures/keras/NAME.npz`.
+    public static func keras(_ name: String) throws -> NumPyArchive {
+        NumPyArchive(arrays: try NumPy.loadArchive(path("keras/\(name).npz")), name: name)
+    }
+
     /// Loads `Tests/Fixtures/numpy/NAME.npz`.
     public static func numpy(_ name: String) throws -> NumPyArchive {
         NumPyArchive(arrays: try NumPy.loadArchive(path("numpy/\(name).npz")), name: name)
@@ -41,6 +46,11 @@ public enum Fixtures {
 public struct NumPyArchive: Sendable {
     public let arrays: [String: Tensor]
     public let name: String
+
+    public init(arrays: [String: Tensor], name: String) {
+        self.arrays = arrays
+        self.name = name
+    }
 
     public subscript(_ key: String) -> Tensor {
         guard let tensor = arrays[key] else {

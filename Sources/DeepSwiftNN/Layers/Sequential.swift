@@ -35,7 +35,15 @@ public final class Sequential: Layer {
     }
 
     public func callAsFunction(_ input: Variable) -> Variable {
-        layers.reduce(input) { x, layer in layer(x) }
+        self(input, mask: nil).output
+    }
+
+    /// Threads a sequence mask through the layers (see ``Layer/callAsFunction(_:mask:)``): a
+    /// `Masking` or `Embedding(paddingIndex:)` layer creates it, recurrent layers after it use it.
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) {
+        var x = input, m = mask
+        for layer in layers { (x, m) = layer(x, mask: m) }
+        return (x, m)
     }
 
     /// A table of each layer's name, output shape and parameter count, computed by running a

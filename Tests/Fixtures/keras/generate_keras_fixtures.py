@@ -34,6 +34,9 @@ Conventions
   states rng.standard_normal. Keras' own initializers run when a layer is
   built, but every weight is then overwritten with layer.set_weights().
 * keras.config.set_floatx('float64'); torch float64 default dtype, 1 thread.
+* Keras 3 promotes float64 to float32 inside keras.ops.matmul on the torch
+  backend (JAX-style); force_float64_matmul() patches that mapping so the
+  generic RNN cell path is really float64 (see its docstring and MANIFEST.md).
 * Saved with np.savez (ZIP_STORED, fixed 1980-01-01 member timestamps), so a
   re-run with the same keras/torch/numpy versions gives byte-identical files.
 * Every output is checked against an independent NumPy re-implementation of
@@ -66,6 +69,28 @@ if keras.backend.backend() != "torch":
 ft.setup_torch()
 keras.config.set_floatx("float64")
 rng = np.random.default_rng(SEED)
+
+
+def force_float64_matmul():
+    """Keras 3's type promotion (keras.src.backend.common.dtypes._lattice_result_type) maps float64 to
+    float32 on every backend except TensorFlow ("to be aligned with JAX's default"), so on the torch
+    backend keras.ops.matmul(float64, float64) is computed in float32 and returned as float32, even with
+    floatx = float64. The generic RNN cell path (GRU reset_after=False, SimpleRNN, any masked LSTM/GRU) uses
+    ops.matmul and would be accurate to only ~1e-7; the fused torch fallbacks (unmasked LSTM, GRU
+    reset_after=True) and MultiHeadAttention's einsums are unaffected. Make float64 promote to float64
+    (what Keras does on TensorFlow); the formulas are unchanged, only the rounding. Returns True if the
+    patch was needed."""
+    from keras.src.backend.common import dtypes as kdt
+    a = torch.ones((2, 2), dtype=torch.float64)
+    needed = keras.ops.matmul(a, a).dtype != torch.float64
+    if needed:
+        assert kdt.BIT64_TO_BIT32_DTYPE.get("float64") == "float32"
+        kdt.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
+        assert keras.ops.matmul(a, a).dtype == torch.float64
+    return needed
+
+
+PATCHED = force_float64_matmul()
 
 LAYERS = []  # (case, constructor as written, call as written)
 MAX_ERR = [0.0]
@@ -197,9 +222,12 @@ def set_and_store(s, case, layer, names, notes):
 
 def rnn_weight_notes(kind):
     g = GATE_NOTE[kind]
-    if kind == "gru_after":
-        return ["(I, 3H); " + g, "(H, 3H); " + g, "row 0 = input bias, row 1 = recurrent bias; " + g]
-    return ["(I, nH); " + g if g else "(I, H)", "(H, nH); " + g if g else "(H, H)", g]
+    e = g.replace("columns", "entries")
+    if kind == "simplernn":
+        return ["(I, H)", "(H, H)", "(H,)"]
+    n = "4H" if kind == "lstm" else "3H"
+    b = "row 0 = input bias, row 1 = recurrent bias; " + g if kind == "gru_after" else f"({n},); " + e
+    return [f"(I, {n}); " + g, f"(H, {n}); " + g, b]
 
 
 def rnn_case(s, case, kind, ctor, init_state=False, lengths=None):
@@ -246,6 +274,9 @@ def rnn_case(s, case, kind, ctor, init_state=False, lengths=None):
                   "(Keras zero_output_for_mask=False default), it is NOT zero")
     check(f"{case}_y", s.put(f"{case}_y", outs[0], f"{call}[0]  (B, T, H) all outputs" + note_y), ry)
     last = " = state after the last real step" if lengths is not None else ""
+    if lengths is not None:  # the documented masked-step behaviour, asserted explicitly
+        for b, n in enumerate(lengths):
+            assert np.all(outs[0][b, n:] == outs[0][b, n - 1]) and np.all(outs[1][b] == outs[0][b, n - 1])
     check(f"{case}_hT", s.put(f"{case}_hT", outs[1], f"{call}[1]  (B, H) final h{last}"), rh)
     if kind == "lstm":
         check(f"{case}_cT", s.put(f"{case}_cT", outs[2], f"{call}[2]  (B, H) final c{last}"), rc)
@@ -290,9 +321,9 @@ def bilstm_case(s, case, merge_mode):
     assert [p.split("/")[1].split("_")[0] for p in paths] == ["forward"] * 3 + ["backward"] * 3, paths
     names = [p.split("/")[1].split("_")[0] + "_" + p.split("/")[-1] for p in paths]
     shapes = ["(I, 4H)", "(H, 4H)", "(4H,)"] * 2
-    notes = [f"{shp}; Keras variable {p}; " + (GATE_NOTE["lstm"] if "bias" not in p else
-                                               GATE_NOTE["lstm"].replace("columns", "entries"))
-             for shp, p in zip(shapes, paths)]
+    notes = [f"{shp}; Keras variable {n.split('_', 1)[0]}_layer.cell.{n.split('_', 1)[1]}; "
+             + (GATE_NOTE["lstm"] if "bias" not in n else GATE_NOTE["lstm"].replace("columns", "entries"))
+             for shp, n in zip(shapes, names)]
     W = set_and_store(s, case, layer, names, notes)
     call = "layer(x)"
     LAYERS.append((case, ctor, call))
@@ -367,6 +398,15 @@ def manifest_section(s):
         "its output sequence is flipped back so y[:, t] pairs forward and backward outputs at the same t. "
         "concat: [forward, backward] along features; sum: forward + backward. Weights: `forward_*` then "
         "`backward_*` (kernel, recurrent_kernel, bias each, LSTM layout above).",
+        ("float64 promotion patch APPLIED: in Keras %s, keras.ops.matmul(float64, float64) on the torch backend "
+         "computes in float32 (keras.src.backend.common.dtypes.BIT64_TO_BIT32_DTYPE maps float64 -> float32 "
+         "on every backend but TensorFlow, to mimic JAX without x64). The script sets that entry to float64 "
+         "before building any layer, so every output here is true float64. Without the patch, the cases that run "
+         "Keras' generic cell loop (keras_gru_before, keras_simplernn, keras_lstm_masked) differ from these "
+         "values by up to ~1e-7 relative; unmasked LSTM / Bidirectional LSTM and GRU reset_after=True (torch "
+         "fallback kernels) and MultiHeadAttention (einsum) are float64 either way." % keras.__version__)
+        if PATCHED else
+        "float64 promotion patch not needed with this Keras (keras.ops.matmul(float64, float64) is float64).",
         "Every stored output was checked against an independent NumPy re-implementation of these formulas "
         "(max |keras - numpy| / (1 + |numpy|) <= 1e-10; observed %.1e)." % MAX_ERR[0],
     ]

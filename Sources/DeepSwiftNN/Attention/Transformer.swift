@@ -3,20 +3,21 @@ import DeepSwiftAutodiff
 import DeepSwiftTensor
 
 /// The position-wise feed-forward block of a Transformer layer: `linear2(dropout(act(linear1(x))))`.
-final class FeedForward: Layer {
-    let linear1: Dense, linear2: Dense, activation: Activation, dropout: Dropout
-    var isTraining = true
+public final class FeedForward: Layer {
+    public let linear1: Dense, linear2: Dense, activation: Activation
+    let dropout: Dropout
+    public var isTraining = true
 
-    init(_ model: Int, _ hidden: Int, activation: Activation, dropout: Double, dtype: DType, using rng: inout PhiloxGenerator) {
+    public init(_ model: Int, _ hidden: Int, activation: Activation, dropout: Double, dtype: DType, using rng: inout PhiloxGenerator) {
         linear1 = Dense(model, hidden, activation: activation == .relu ? .relu : .identity, dtype: dtype, using: &rng)
         linear2 = Dense(hidden, model, dtype: dtype, using: &rng)
         self.activation = activation
         self.dropout = Dropout(rate: dropout, seed: rng.next())
     }
 
-    var sublayers: [(name: String, layer: any Layer)] { [("linear1", linear1), ("linear2", linear2)] }
+    public var sublayers: [(name: String, layer: any Layer)] { [("linear1", linear1), ("linear2", linear2)] }
 
-    func callAsFunction(_ x: Variable) -> Variable {
+    public func callAsFunction(_ x: Variable) -> Variable {
         var h = linear1(x)
         if activation != .relu { h = activation.apply(h) }
         return linear2(dropout(h))
@@ -35,7 +36,7 @@ final class FeedForward: Layer {
 /// ```
 public final class TransformerEncoderLayer: Layer {
     public let selfAttention: MultiHeadAttention
-    let feedForward: FeedForward
+    public let feedForward: FeedForward
     public let norm1: LayerNorm, norm2: LayerNorm
     let dropout1: Dropout, dropout2: Dropout
     public let normFirst: Bool
@@ -93,7 +94,7 @@ public final class TransformerEncoderLayer: Layer {
 /// ```
 public final class TransformerDecoderLayer: Layer {
     public let selfAttention: MultiHeadAttention, crossAttention: MultiHeadAttention
-    let feedForward: FeedForward
+    public let feedForward: FeedForward
     public let norm1: LayerNorm, norm2: LayerNorm, norm3: LayerNorm
     let dropout1: Dropout, dropout2: Dropout, dropout3: Dropout
     public let normFirst: Bool

@@ -2,6 +2,8 @@
 #include "deepswift_kernels.h"
 
 #define DECLARE(isa)                                                                      \
+    void ds_pack_panels_f32_##isa(const float *b, long k, long n, long stride_k, long stride_n, float *packed); \
+    void ds_gemm_packed_f32_##isa(const float *a, long lda, const float *packed, long m, long n, long k, float *c, long ldc, long panel_begin, long panel_end); \
     void ds_gru_reset_gate_f32_##isa(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden); \
     void ds_gru_reset_backward_f32_##isa(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden); \
     void ds_lstm_forward_step_f32_##isa(float *gates, const float *c_prev, const float *h_prev, float *c, float *h, const float *peep, const float *mask, long batch, long hidden); \
@@ -174,3 +176,9 @@ void ds_gru_reset_gate_f32(const float *gi, const float *gh, const float *h_in, 
 typedef void (*ds_gru_reset_backward_f32_fn)(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden);
 static ds_gru_reset_backward_f32_fn pick_ds_gru_reset_backward_f32(void) { DISPATCH(ds_gru_reset_backward_f32) }
 void ds_gru_reset_backward_f32(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden) { pick_ds_gru_reset_backward_f32()(gi, gh, h_prev, keep, drh, dh, mask, batch, hidden); }
+typedef void (*ds_pack_panels_f32_fn)(const float *b, long k, long n, long stride_k, long stride_n, float *packed);
+static ds_pack_panels_f32_fn pick_ds_pack_panels_f32(void) { DISPATCH(ds_pack_panels_f32) }
+void ds_pack_panels_f32(const float *b, long k, long n, long stride_k, long stride_n, float *packed) { pick_ds_pack_panels_f32()(b, k, n, stride_k, stride_n, packed); }
+typedef void (*ds_gemm_packed_f32_fn)(const float *a, long lda, const float *packed, long m, long n, long k, float *c, long ldc, long panel_begin, long panel_end);
+static ds_gemm_packed_f32_fn pick_ds_gemm_packed_f32(void) { DISPATCH(ds_gemm_packed_f32) }
+void ds_gemm_packed_f32(const float *a, long lda, const float *packed, long m, long n, long k, float *c, long ldc, long panel_begin, long panel_end) { pick_ds_gemm_packed_f32()(a, lda, packed, m, n, k, c, ldc, panel_begin, panel_end); }

@@ -231,3 +231,92 @@ void DS_NAME(ds_rnn_backward_step_f32)(float *pre, const float *dy, float *dh, i
 
 #undef LOADN
 #undef STOREN
+
+// ---------------------------------------------------------------------------------------------
+// Small-M GEMM against a pre-packed right operand, for the recurrent product of every time step
+// (C[B, N] += A[B, K]·Bmat[K, N] with B = the batch, 32 rows or so). OpenBLAS re-packs the weight
+// matrix on every call; here it is packed once per sequence into panels of 32 columns
+// ([K][32] each, zero-padded), and each thread keeps its panels in its own cache across steps.
+
+#define DS_PANEL 32
+
+// A broadcast that becomes one vbroadcastss (splat()'s `{} + v` costs an extra scalar add here).
+#if DS_HAVE_AVX512
+#define BROADCAST(x) ((vf)_mm512_set1_ps(x))
+#else
+#define BROADCAST(x) splat(x)
+#endif
+
+void DS_NAME(ds_pack_panels_f32)(const float *b, long k, long n, long stride_k, long stride_n, float *packed) {
+    const long panels = (n + DS_PANEL - 1) / DS_PANEL;
+    for (long p = 0; p < panels; p++) {
+        float *panel = packed + p * k * DS_PANEL;
+        for (long kk = 0; kk < k; kk++) {
+            for (long j = 0; j < DS_PANEL; j++) {
+                const long col = p * DS_PANEL + j;
+                panel[kk * DS_PANEL + j] = col < n ? b[kk * stride_k + col * stride_n] : 0.0f;
+            }
+        }
+    }
+}
+
+// Rows [m0, m0 + ROWS) of one panel: acc = C (beta 1), += A·panel, stored back (masked to
+// n_valid columns). apack holds the rows' A values interleaved ([k][ROWS]) so that the broadcasts
+// read consecutive addresses (A's own rows can be 4 KB apart, all in one cache set).
+#define PANEL_ROWS(ROWS)                                                                              \
+    do {                                                                                              \
+        vf acc0[ROWS], acc1[ROWS];                                                                    \
+        for (long i = 0; i < ROWS; i++) {                                                             \
+            float *crow = c + (m0 + i) * ldc + col0;                                                  \
+            if (n_valid == DS_PANEL) { acc0[i] = load(crow); acc1[i] = load(crow + LANES); }          \
+            else {                                                                                    \
+                float tmp[DS_PANEL] = {0};                                                            \
+                memcpy(tmp, crow, (size_t)n_valid * sizeof(float));                                   \
+                acc0[i] = load(tmp); acc1[i] = load(tmp + LANES);                                     \
+            }                                                                                         \
+        }                                                                                             \
+        for (long kk = 0; kk < k; kk++) {                                                             \
+            const vf b0 = load(panel + kk * DS_PANEL), b1 = load(panel + kk * DS_PANEL + LANES);     \
+            const float *ak = apack + kk * ROWS;                                                      \
+            for (long i = 0; i < ROWS; i++) {                                                         \
+                const vf av = BROADCAST(ak[i]);                                                       \
+                acc0[i] = vfma(av, b0, acc0[i]);                                                      \
+                acc1[i] = vfma(av, b1, acc1[i]);                                                      \
+            }                                                                                         \
+        }                                                                                             \
+        for (long i = 0; i < ROWS; i++) {                                                             \
+            float *crow = c + (m0 + i) * ldc + col0;                                                  \
+            if (n_valid == DS_PANEL) { store(crow, acc0[i]); store(crow + LANES, acc1[i]); }          \
+            else {                                                                                    \
+                float tmp[DS_PANEL];                                                                  \
+                store(tmp, acc0[i]); store(tmp + LANES, acc1[i]);                                     \
+                memcpy(crow, tmp, (size_t)n_valid * sizeof(float));                                   \
+            }                                                                                         \
+        }                                                                                             \
+    } while (0)
+
+#define ROW_BLOCK(ROWS)                                                                               \
+    do {                                                                                              \
+        for (long kk = 0; kk < k; kk++)                                                               \
+            for (long i = 0; i < ROWS; i++) apack[kk * ROWS + i] = a[(m0 + i) * lda + kk];            \
+        for (long p = panel_begin; p < panel_end; p++) {                                              \
+            const float *panel = packed + p * k * DS_PANEL;                                           \
+            const long col0 = p * DS_PANEL;                                                           \
+            const long n_valid = n - col0 < DS_PANEL ? n - col0 : DS_PANEL;                           \
+            PANEL_ROWS(ROWS);                                                                         \
+        }                                                                                             \
+    } while (0)
+
+void DS_NAME(ds_gemm_packed_f32)(const float *a, long lda, const float *packed, long m, long n, long k, float *c, long ldc,
+                                 long panel_begin, long panel_end) {
+    float stack_buffer[8 * 512];
+    float *apack = k <= 512 ? stack_buffer : (float *)malloc((size_t)(8 * k) * sizeof(float));
+    long m0 = 0;
+    for (; m0 + 8 <= m; m0 += 8) ROW_BLOCK(8);
+    for (; m0 + 4 <= m; m0 += 4) ROW_BLOCK(4);
+    for (; m0 < m; m0++) ROW_BLOCK(1);
+    if (apack != stack_buffer) free(apack);
+}
+#undef ROW_BLOCK
+#undef PANEL_ROWS
+#undef BROADCAST

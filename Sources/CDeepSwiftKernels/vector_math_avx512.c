@@ -2,6 +2,7 @@
 #include "deepswift_kernels.h"
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
 #include <math.h>
 #pragma clang attribute push (__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,bmi2"))), apply_to = function)
 #define DS_HAVE_AVX512 1

@@ -2,6 +2,7 @@
 #include "deepswift_kernels.h"
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
 #include <math.h>
 #define DS_NAME(f) f##_baseline
 #include "vector_math_body.h"

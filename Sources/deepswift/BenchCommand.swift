@@ -123,14 +123,19 @@ func report(op: String, count: Int, seconds: Double, bytesPerElement: Double) {
 struct TrainStepBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train-step", abstract: "Training steps per second (forward, backward, optimizer) on random data.")
     @OptionGroup var compute: ComputeOptions
-    @Option(help: "Model: mlp-mnist, lenet-mnist or a zoo name (resnet18, mobilenetv2, ...).") var model = "mlp-mnist"
+    @Option(help: "Model: mlp-mnist, lenet-mnist, char-lstm or a zoo name (resnet18, mobilenetv2, ...).") var model = "mlp-mnist"
     @Option(name: .customLong("batch-size")) var batchSize = 128
     @Option(name: .customLong("image-size"), help: "Input height and width for zoo models (default 224).") var imageSize = 224
+    @Option(name: .customLong("seq-len"), help: "char-lstm: window length.") var seqLen = 64
+    @Option(help: "char-lstm: LSTM size.") var hidden = 256
+    @Option(help: "char-lstm: embedding size.") var embedding = 64
+    @Option(help: "char-lstm: vocabulary size.") var vocab = 64
     @Option(help: "Timed steps.") var steps = 200
     @Option(help: "Warm-up steps.") var warmup = 10
 
     func run() throws {
         compute.apply()
+        if model == "char-lstm" { return try runCharLSTM() }
         let network: Sequential, sampleShape: [Int], classes: Int
         if let recipe = Recipes.all.first(where: { $0.name == model }) {
             (network, sampleShape, classes) = (recipe.make(1), recipe.sampleShape, 10)
@@ -149,6 +154,25 @@ struct TrainStepBench: ParsableCommand {
         for _ in 0..<steps { trainer.trainStep(x, y) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         print(jsonLine([("model", .string(model)), ("batch_size", .int(batchSize)), ("steps_per_second", .double(Double(steps) / seconds)),
+                        ("ms_per_step", .double(seconds / Double(steps) * 1e3)), ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}
+
+extension TrainStepBench {
+    /// Embedding → LSTM → dense over every step, cross-entropy, Adam, on random windows of a random text.
+    func runCharLSTM() throws {
+        guard vocab > 1, seqLen > 0, hidden > 0, embedding > 0 else { throw ValidationError("char-lstm sizes must be positive") }
+        let alphabet = (0..<vocab).map { Character(Unicode.Scalar(UInt8(32 + $0 % 95))) }
+        let model = CharacterLanguageModel(vocabulary: CharacterVocabulary(characters: alphabet), embedding: embedding, hidden: hidden, seed: 1)
+        let optimizer = Adam(model.parameters, learningRate: 1e-3)
+        var rng = PhiloxGenerator(seed: 2)
+        let ids = Tensor.randomInt([100_000], low: 0, high: vocab, using: &rng).scalars(as: Int64.self).map { Int($0) }
+        for _ in 0..<warmup { model.trainStep(windows: model.randomWindows(ids, count: batchSize, length: seqLen, using: &rng), optimizer: optimizer) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<steps { model.trainStep(windows: model.randomWindows(ids, count: batchSize, length: seqLen, using: &rng), optimizer: optimizer) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        print(jsonLine([("model", .string("char-lstm")), ("batch_size", .int(batchSize)), ("seq_len", .int(seqLen)), ("hidden", .int(hidden)),
+                        ("vocab", .int(vocab)), ("steps_per_second", .double(Double(steps) / seconds)),
                         ("ms_per_step", .double(seconds / Double(steps) * 1e3)), ("threads", .int(ThreadSettings.numThreads))]))
     }
 }

@@ -96,4 +96,36 @@ import Testing
             return Self.loss(Self.run(c, all, mask: mask, keep: keep), seeds)
         }
     }
+
+    /// A batch large enough that the fused kernels split each step across threads (GEMM panels
+    /// and gate rows), with masks; compared with the composed float64 cell.
+    @Test(arguments: [RecurrentCell.lstm, .gru(resetAfter: true), .simple(relu: false)])
+    func largeBatchSplitAcrossThreadsMatches(_ cell: RecurrentCell) {
+        var rng = PhiloxGenerator(seed: 8)
+        let batch = 16, steps = 4, features = 5, hidden = 264, g = cell.gateCount
+        let tensors = [
+            Tensor.normal([batch, steps, features], dtype: .float64, using: &rng),
+            Tensor.normal([batch, hidden], dtype: .float64, using: &rng) * 0.5, Tensor.normal([batch, hidden], dtype: .float64, using: &rng) * 0.5,
+            Tensor.uniform([g * hidden, features], low: -0.1, high: 0.1, dtype: .float64, using: &rng),
+            Tensor.uniform([g * hidden, hidden], low: -0.06, high: 0.06, dtype: .float64, using: &rng),
+            Tensor.uniform([g * hidden], low: -0.1, high: 0.1, dtype: .float64, using: &rng),
+            Tensor.uniform([g * hidden], low: -0.1, high: 0.1, dtype: .float64, using: &rng),
+        ]
+        let mask = (Tensor.uniform([batch, steps], dtype: .float64, using: &rng) .> 0.2).cast(to: .float64)
+        let c = Case(cell: cell, masked: true)
+        let seeds = [Tensor.normal([batch, steps, hidden], dtype: .float64, using: &rng), Tensor.normal([batch, hidden], dtype: .float64, using: &rng),
+                     Tensor.normal([batch, hidden], dtype: .float64, using: &rng)]
+        func gradients(_ dtype: DType) -> (RecurrentResult, [Tensor]) {
+            let parameters = tensors.map { Parameter($0.cast(to: dtype)) }
+            let r = Self.run(c, parameters.map { Variable($0) }, mask: mask, keep: nil)
+            Self.loss(r, seeds).backward()
+            return (r, parameters.map { $0.grad ?? Tensor.zeros(like: $0.value) })
+        }
+        let (r64, g64) = gradients(.float64), (r32, g32) = gradients(.float32)
+        expectClose(r32.output.value, r64.output.value, rtol: 1e-4, atol: 1e-5, "y \(cell)")
+        expectClose(r32.state.value, r64.state.value, rtol: 1e-4, atol: 1e-5, "hT \(cell)")
+        for i in g64.indices where !(i == 2 && cell != .lstm) {
+            expectClose(g32[i], g64[i], rtol: 1e-3, atol: 2e-4, "gradient \(i) \(cell)")
+        }
+    }
 }

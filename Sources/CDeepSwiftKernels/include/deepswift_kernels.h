@@ -118,4 +118,22 @@ void ds_rnn_backward_step_f32(float *pre, const float *dy, float *dh, int relu, 
 void ds_gru_reset_gate_f32(const float *gi, const float *gh, const float *h_in, float *rh, long batch, long hidden);
 void ds_gru_reset_backward_f32(float *gi, float *gh, const float *h_prev, const float *keep, const float *drh, float *dh, const float *mask, long batch, long hidden);
 
+
+/// Packs the k × n matrix B (element (kk, j) at b[kk·stride_k + j·stride_n]) into panels of 32
+/// columns ([k][32] each, zero-padded): ceil(n / 32)·k·32 floats.
+void ds_pack_panels_f32(const float *b, long k, long n, long stride_k, long stride_n, float *packed);
+/// C[m, n] (row stride ldc) += A[m, k] (row stride lda)·B for the packed panels [panel_begin, panel_end).
+void ds_gemm_packed_f32(const float *a, long lda, const float *packed, long m, long n, long k, float *c, long ldc,
+                        long panel_begin, long panel_end);
+
+
+/// Runs fn(ctx, part, parts) for part = 0 ..< parts: part 0 on the calling thread, the others on a
+/// team of worker threads that spin briefly between jobs (for short, frequent parallel regions).
+/// A nested or concurrent call runs every part on the calling thread.
+typedef void (*ds_team_task)(void *ctx, long part, long parts);
+void ds_team_run(ds_team_task fn, void *ctx, long parts);
+/// Lets the team's workers go to sleep now instead of spinning (after the last of a burst of jobs,
+/// so that they do not compete with the threads of what follows).
+void ds_team_rest(void);
+
 #endif

@@ -22,6 +22,37 @@ public enum RecurrentCell: Sendable, Equatable, Codable {
     }
 }
 
+/// A right-hand GEMM operand packed once into 32-column panels for ``ds_gemm_packed_f32``: the
+/// recurrent weights, multiplied by a small batch at every time step. Each thread of the pool
+/// takes a fixed range of panels, which stays in its core's cache from step to step.
+struct PackedMatrix {
+    let storage: Tensor
+    let k: Int, n: Int
+    var panels: Int { (n + 31) / 32 }
+
+    /// Packs the k × n matrix whose element (i, j) is `b[i·strideK + j·strideN]`.
+    init(_ b: UnsafePointer<Float>, k: Int, n: Int, strideK: Int, strideN: Int) {
+        self.k = k
+        self.n = n
+        storage = Tensor.uninitialized([Swift.max(1, (n + 31) / 32 * k * 32)])
+        ds_pack_panels_f32(b, k, n, strideK, strideN, RecurrentKernel.pointer(storage))
+    }
+
+    /// `c[m, n] += a[m, k]·self` (row strides `lda`, `ldc`), shared across the pool when large enough.
+    func multiplyAdd(_ a: UnsafePointer<Float>, lda: Int, m: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let packed = UnsafePointer(RecurrentKernel.pointer(storage))
+        let parts = Swift.min(ThreadSettings.numThreads, panels)
+        if parts <= 1 || 2 * m * n * k < 1_000_000 {
+            ds_gemm_packed_f32(a, lda, packed, m, n, k, c, ldc, 0, panels)
+            return
+        }
+        let (panels, k, n) = (self.panels, self.k, self.n)
+        SpinTeam.run(parts: parts) { part in
+            ds_gemm_packed_f32(a, lda, packed, m, n, k, c, ldc, panels * part / parts, panels * (part + 1) / parts)
+        }
+    }
+}
+
 /// The fused float32 forward and backward passes over a whole sequence.
 ///
 /// Inputs and states are time-major inside (`[T, B, ·]`, so that each step's rows are contiguous):
@@ -54,6 +85,21 @@ enum RecurrentKernel {
     struct Gradients {
         var x: Tensor?, h0: Tensor?, c0: Tensor?
         var inputWeight: Tensor, recurrentWeight: Tensor, bias: Tensor, recurrentBias: Tensor?, peepholes: Tensor?
+    }
+
+    /// Runs `body(firstRow, rowCount)` over `batch` rows, split across the spin team when the
+    /// step is large enough to gain from it (the gate kernels treat rows independently).
+    static func splitRows(_ batch: Int, _ hidden: Int, _ body: (Int, Int) -> Void) {
+        guard batch > 0 else { return }
+        let parts = Swift.min(ThreadSettings.numThreads, batch / 4)
+        if parts <= 1 || batch * hidden < 4096 {
+            body(0, batch)
+            return
+        }
+        SpinTeam.run(parts: parts) { p in
+            let first = batch * p / parts
+            body(first, batch * (p + 1) / parts - first)
+        }
     }
 
     static func pointer(_ t: Tensor) -> UnsafeMutablePointer<Float> {
@@ -94,6 +140,11 @@ enum RecurrentKernel {
         let scratch = Tensor.uninitialized([batch, Swift.max(hidden, 1)])
         let peep = w.peepholes?.contiguous(), recurrentBias = w.recurrentBias?.contiguous()
         let sp = pointer(states), gp = pointer(gates), wp = UnsafePointer(pointer(whh))
+        // Bmat[i, j] = W_hh[j, i]: the recurrent product h·W_hhᵀ (reset-before GRU: the r, z rows and
+        // the n rows apart, since n's product starts from r·h).
+        let resetBefore = cell == .gru(resetAfter: false)
+        let packed = PackedMatrix(wp, k: hidden, n: resetBefore ? 2 * hidden : width, strideK: 1, strideN: hidden)
+        let packedN = resetBefore ? PackedMatrix(wp + 2 * hidden * hidden, k: hidden, n: hidden, strideK: 1, strideN: hidden) : nil
         for t in 0..<steps {
             let state = sp + t * rows, next = sp + (t + 1) * rows, block = gp + t * batch * width
             let stepMask = masked.map { UnsafePointer(pointer($0) + t * batch) }
@@ -105,36 +156,34 @@ enum RecurrentKernel {
             }
             switch cell {
             case .lstm:
-                BLAS.sgemmShared(transB: true, m: batch, n: width, k: hidden, a: input, lda: hidden, b: wp, ldb: hidden,
-                                 beta: 1, c: block, ldc: width)
-                let cp = pointer(cells!)
-                ds_lstm_forward_step_f32(block, cp + t * rows, state, cp + (t + 1) * rows, next, peep.map { UnsafePointer(pointer($0)) },
-                                         stepMask, batch, hidden)
+                packed.multiplyAdd(input, lda: hidden, m: batch, into: block, ldc: width)
+                let cp = pointer(cells!), pp = peep.map { UnsafePointer(pointer($0)) }
+                splitRows(batch, hidden) { r, n in
+                    ds_lstm_forward_step_f32(block + r * width, cp + t * rows + r * hidden, state + r * hidden, cp + (t + 1) * rows + r * hidden,
+                                             next + r * hidden, pp, stepMask.map { $0 + r }, n, hidden)
+                }
             case .simple(let relu):
-                BLAS.sgemmShared(transB: true, m: batch, n: width, k: hidden, a: input, lda: hidden, b: wp, ldb: hidden,
-                                 beta: 1, c: block, ldc: width)
+                packed.multiplyAdd(input, lda: hidden, m: batch, into: block, ldc: width)
                 ds_rnn_forward_step_f32(block, state, next, relu ? 1 : 0, stepMask, batch, hidden)
             case .gru(let resetAfter):
                 let rp = pointer(recurrent!) + t * batch * width
                 let bp = pointer(recurrentBias!)
                 for b in 0..<batch { (rp + b * width).update(from: bp, count: width) }
                 if resetAfter {
-                    BLAS.sgemmShared(transB: true, m: batch, n: width, k: hidden, a: input, lda: hidden, b: wp, ldb: hidden,
-                                     beta: 1, c: rp, ldc: width)
+                    packed.multiplyAdd(input, lda: hidden, m: batch, into: rp, ldc: width)
                     ds_gru_forward_step_f32(block, rp, state, next, resetAfter ? 1 : 0, stepMask, batch, hidden)
                 } else {
                     // r and z from h; n from r·h (and the r·h rows are kept for the backward pass).
-                    BLAS.sgemmShared(transB: true, m: batch, n: 2 * hidden, k: hidden, a: input, lda: hidden, b: wp, ldb: hidden,
-                                     beta: 1, c: rp, ldc: width)
+                    packed.multiplyAdd(input, lda: hidden, m: batch, into: rp, ldc: width)
                     let rh = pointer(resetStates!) + t * rows
                     ds_gru_reset_gate_f32(block, rp, input, rh, batch, hidden)
-                    BLAS.sgemmShared(transB: true, m: batch, n: hidden, k: hidden, a: rh, lda: hidden, b: wp + 2 * hidden * hidden,
-                                     ldb: hidden, beta: 1, c: rp + 2 * hidden, ldc: width)
+                    packedN!.multiplyAdd(UnsafePointer(rh), lda: hidden, m: batch, into: rp + 2 * hidden, ldc: width)
                     ds_gru_forward_step_f32(block, rp, state, next, resetAfter ? 1 : 0, stepMask, batch, hidden)
                 }
             }
         }
-        withExtendedLifetime((whh, scratch, peep, recurrentBias, masked, dropped)) {}
+        SpinTeam.rest()
+        withExtendedLifetime((whh, scratch, peep, recurrentBias, masked, dropped, packed, packedN)) {}
         return Saved(cell: cell, x: x, gates: gates, states: states, cells: cells, recurrent: recurrent, resetStates: resetStates,
                      mask: masked, recurrentMask: dropped)
     }
@@ -155,6 +204,10 @@ enum RecurrentKernel {
         let scratch = Tensor.uninitialized([batch, Swift.max(hidden, 1)])
         let dRH = saved.resetStates != nil ? Tensor.uninitialized([batch, hidden]) : nil
         let gp = pointer(saved.gates), sp = pointer(saved.states), dhp = pointer(dh)
+        // Bmat = W_hh (rows: gate units; reset-before GRU: the r, z rows, and W_hn for d(r·h)).
+        let resetBefore = cell == .gru(resetAfter: false)
+        let packed = PackedMatrix(wp, k: resetBefore ? 2 * hidden : width, n: hidden, strideK: hidden, strideN: 1)
+        let packedN = resetBefore ? PackedMatrix(wp + 2 * hidden * hidden, k: hidden, n: hidden, strideK: hidden, strideN: 1) : nil
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let block = gp + t * batch * width
             let stepMask = saved.mask.map { UnsafePointer(pointer($0) + t * batch) }
@@ -162,9 +215,17 @@ enum RecurrentKernel {
             var recurrentGrad = block
             switch cell {
             case .lstm:
-                let cp = pointer(saved.cells!)
-                ds_lstm_backward_step_f32(block, cp + t * rows, cp + (t + 1) * rows, stepDy, dhp, pointer(dc!),
-                                          peep.map { UnsafePointer(pointer($0)) }, dPeep.map(pointer), stepMask, batch, hidden)
+                let cp = pointer(saved.cells!), dcp = pointer(dc!), pp = peep.map { UnsafePointer(pointer($0)) }
+                let dpp = dPeep.map(pointer)
+                // Peephole gradients sum over the batch: one thread then.
+                splitRows(pp == nil ? batch : 0, hidden) { r, n in
+                    ds_lstm_backward_step_f32(block + r * width, cp + t * rows + r * hidden, cp + (t + 1) * rows + r * hidden,
+                                              stepDy.map { $0 + r * hidden }, dhp + r * hidden, dcp + r * hidden, pp, dpp,
+                                              stepMask.map { $0 + r }, n, hidden)
+                }
+                if pp != nil {
+                    ds_lstm_backward_step_f32(block, cp + t * rows, cp + (t + 1) * rows, stepDy, dhp, dcp, pp, dpp, stepMask, batch, hidden)
+                }
             case .simple(let relu):
                 ds_rnn_backward_step_f32(block, stepDy, dhp, relu ? 1 : 0, stepMask, batch, hidden)
             case .gru(let resetAfter):
@@ -175,23 +236,24 @@ enum RecurrentKernel {
                     // rp's n block holds r·dn; the n product was W_hn·(r·h): d(r·h) = dn·W_hn, then
                     // dr from h and the h part (r·d(r·h)) joins the state gradient.
                     let drh = pointer(dRH!)
-                    BLAS.sgemmShared(m: batch, n: hidden, k: hidden, a: block + 2 * hidden, lda: width, b: wp + 2 * hidden * hidden,
-                                     ldb: hidden, c: drh, ldc: hidden)
+                    drh.update(repeating: 0, count: rows)
+                    packedN!.multiplyAdd(UnsafePointer(block + 2 * hidden), lda: width, m: batch, into: drh, ldc: hidden)
                     ds_gru_reset_backward_f32(block, rp, UnsafePointer(sp + t * rows), saved.recurrentMask.map { UnsafePointer(pointer($0)) },
                                               drh, dhp, stepMask, batch, hidden)
                 }
             }
             // dh += (recurrent gate gradients)·W_hh, through the recurrent dropout mask.
-            let k = cell == .gru(resetAfter: false) ? 2 * hidden : width
             if let dropped = saved.recurrentMask {
                 let s = pointer(scratch), d = pointer(dropped)
-                BLAS.sgemmShared(m: batch, n: hidden, k: k, a: recurrentGrad, lda: width, b: wp, ldb: hidden, c: s, ldc: hidden)
+                s.update(repeating: 0, count: rows)
+                packed.multiplyAdd(UnsafePointer(recurrentGrad), lda: width, m: batch, into: s, ldc: hidden)
                 for i in 0..<rows { dhp[i] += s[i] * d[i] }
             } else {
-                BLAS.sgemmShared(m: batch, n: hidden, k: k, a: recurrentGrad, lda: width, b: wp, ldb: hidden, beta: 1, c: dhp, ldc: hidden)
+                packed.multiplyAdd(UnsafePointer(recurrentGrad), lda: width, m: batch, into: dhp, ldc: hidden)
             }
         }
-        withExtendedLifetime((whh, dy, peep, scratch, dRH)) {}
+        SpinTeam.rest()
+        withExtendedLifetime((whh, dy, peep, scratch, dRH, packed, packedN)) {}
         let dGates = saved.gates.reshaped([steps * batch, width])
         let x2d = saved.x.reshaped([steps * batch, inputSize])
         var previous = saved.states.narrowed(axis: 0, start: 0, length: steps).reshaped([steps * batch, hidden])

@@ -119,3 +119,22 @@ public enum Losses {
         return reduction.apply(pointwise)
     }
 }
+
+extension Losses {
+    /// Cross-entropy of every step of a sequence: `logits [B, T, C]` against `labels [B, T]`, the
+    /// mean over the real steps (`mask [B, T]`, nonzero = real; all steps without a mask).
+    ///
+    /// ```swift
+    /// let loss = Losses.sequenceCrossEntropy(logits: model(inputs), labels: targets, mask: lengths)
+    /// ```
+    public static func sequenceCrossEntropy(logits: Variable, labels: Tensor, mask: Tensor? = nil) -> Variable {
+        tensorCheck(logits.rank == 3 && labels.shape == Array(logits.shape.prefix(2)),
+                    "sequenceCrossEntropy: logits \(logits.shape) must be [B, T, C] and labels \(labels.shape) [B, T]")
+        var flatLabels = labels.cast(to: .int64).reshaped([-1])
+        if let mask {
+            tensorCheck(mask.shape == labels.shape, "sequenceCrossEntropy: mask shape \(mask.shape) does not match labels \(labels.shape)")
+            flatLabels = Tensor.where(mask.reshaped([-1]) .!= 0, flatLabels, Tensor(Int64(-100)))
+        }
+        return softmaxCrossEntropy(logits: logits.reshaped([-1, logits.shape[2]]), labels: flatLabels, ignoreIndex: mask == nil ? nil : -100)
+    }
+}

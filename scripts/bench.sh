@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every tensor benchmark in release mode; prints one JSON object per line.
+# Runs every benchmark in release mode; prints one JSON object per line.
 # Usage: scripts/bench.sh [--threads T]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +13,8 @@ for op in add mul exp tanh sigmoid relu gelu gelu-tanh; do $bin bench elementwis
 for op in sum max softmax; do $bin bench reduce --op "$op" "$@" | tail -n 1; done
 $bin bench train-step --model mlp-mnist --batch-size 128 "$@" | tail -n 1
 for batch in 1 256; do $bin bench infer --model mlp-mnist --batch-size "$batch" "$@" | tail -n 1; done
+$bin bench train-step --model lenet-mnist --batch-size 64 "$@" | tail -n 1
+for batch in 1 256; do $bin bench infer --model lenet-mnist --batch-size "$batch" "$@" | tail -n 1; done
+$bin bench conv "$@" | tail -n 1
+$bin bench train-step --model resnet18 --batch-size 8 --image-size 224 --steps 8 --warmup 2 "$@" | tail -n 1
+$bin bench train-step --model char-lstm --batch-size 32 --seq-len 64 --hidden 256 --vocab 64 --steps 100 "$@" | tail -n 1

@@ -3,6 +3,7 @@
 // a virtual machine, so after a job the workers spin for a while (~0.2 ms) before they sleep.
 #include "deepswift_kernels.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #if defined(__x86_64__)
@@ -93,7 +94,11 @@ void ds_team_run(ds_team_task fn, void *ctx, long parts) {
         pthread_mutex_unlock(&team_lock);
     }
     fn(ctx, 0, parts);
-    while (atomic_load_explicit(&remaining, memory_order_acquire) > 0) PAUSE();
+    // Spin briefly, then yield: if a worker was woken onto this CPU, spinning here would keep it
+    // from running until the time slice ends.
+    for (long spins = 0; atomic_load_explicit(&remaining, memory_order_acquire) > 0; spins++) {
+        if (spins < 2048) PAUSE(); else sched_yield();
+    }
     atomic_store(&busy, 0);
 }
 

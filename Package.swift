@@ -80,6 +80,9 @@ let package = Package(
             name: "DeepSwiftNNTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftTestSupport"]),
         .testTarget(
+            name: "DeepSwiftDataTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftData", "DeepSwiftTestSupport"]),
+        .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),
     ],

@@ -10,6 +10,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case truncated(file: String, expectedBytes: Int, actualBytes: Int)
     /// Two files that belong together disagree.
     case mismatch(file: String, field: String, expected: String, actual: String)
+    /// A record of a text file (CSV, LibSVM, ...) is malformed: where (1-based line; column as
+    /// a 1-based field number or a column name), what was expected and what was found.
+    case malformedRecord(file: String, line: Int, column: String?, expected: String, actual: String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): truncated: expected \(expected) bytes, found \(actual)"
         case .mismatch(let file, let field, let expected, let actual):
             return "\(file): \(field) does not match: expected \(expected), found \(actual)"
+        case .malformedRecord(let file, let line, let column, let expected, let actual):
+            return "\(file):\(line)\(column.map { ", column \($0)" } ?? ""): expected \(expected), found \(actual)"
         }
     }
 }

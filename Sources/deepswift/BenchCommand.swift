@@ -7,7 +7,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
-        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self])
+        subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self,
+                      CSVBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
@@ -241,5 +242,27 @@ struct ConvolutionBench: ParsableCommand {
                         ("forward_ms", .double(forward * 1e3)), ("forward_gflops", .double(flops / forward / 1e9)),
                         ("backward_ms", .double(backward * 1e3)), ("backward_gflops", .double(2 * flops / backward / 1e9)),
                         ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}
+
+struct CSVBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "csv", abstract: "Parse a numeric CSV file into a float32 tensor (best of 3 runs).")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "The CSV file (a header row, then numbers).") var file: String
+    @Option(help: "Timed runs (the best counts).") var runs = 3
+
+    func run() throws {
+        compute.apply()
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        var best = Double.infinity, rows = 0
+        for _ in 0..<Swift.max(1, runs) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (_, values) = try CSV.readNumeric(file)
+            best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            rows = values.shape[0]
+        }
+        let mb = Double(bytes) / 1e6
+        print(jsonLine([("op", .string("csv")), ("mb", .double(mb)), ("rows", .int(rows)), ("mb_per_s", .double(mb / best)),
+                        ("rows_per_s", .double(Double(rows) / best)), ("threads", .int(ThreadSettings.numThreads))]))
     }
 }

@@ -1,0 +1,82 @@
+import DeepSwiftTensor
+import Dispatch
+import Foundation
+
+/// Minibatches prepared on a background thread while the caller trains on the previous ones
+/// (DL4J's AsyncDataSetIterator). At most `prefetch` batches wait in memory, whatever the size of
+/// the data set; `transform` (augmentation, normalization) runs on the background thread too.
+///
+/// ```swift
+/// for batch in BatchIterator(train, batchSize: 64, shuffleSeed: 1, epoch: e, prefetch: 4) { step(batch) }
+/// ```
+public final class BatchIterator: Sequence, IteratorProtocol {
+    /// Shared with the producer thread (which must not keep the iterator alive).
+    private final class State: @unchecked Sendable {
+        let lock = NSCondition()
+        var queue: [DataSet.Batch] = []
+        var finished = false
+        var cancelled = false
+        let capacity: Int
+        init(capacity: Int) { self.capacity = capacity }
+    }
+    private let state: State
+
+    /// - Parameters:
+    ///   - shuffleSeed: shuffles with a permutation drawn from `(shuffleSeed, epoch)`; nil keeps the order.
+    ///   - prefetch: how many prepared batches may wait.
+    public init(_ data: DataSet, batchSize: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false,
+                prefetch: Int = 2, transform: (@Sendable (DataSet.Batch) -> DataSet.Batch)? = nil) {
+        tensorCheck(batchSize > 0 && prefetch > 0, "BatchIterator: batch size and prefetch must be positive, got \(batchSize), \(prefetch)")
+        let state = State(capacity: prefetch)
+        self.state = state
+        let order: [Int]? = shuffleSeed.map { seed in
+            var rng = PhiloxGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+            return Tensor.permutation(data.count, using: &rng).scalars(as: Int64.self).map(Int.init)
+        }
+        Thread.detachNewThread {
+            var start = 0
+            while start < data.count {
+                let n = Swift.min(batchSize, data.count - start)
+                if n < batchSize && dropLast { break }
+                let batch: DataSet.Batch
+                if let order {
+                    let part = data.subset(Array(order[start..<(start + n)]))
+                    batch = DataSet.Batch(features: part.features, labels: part.labels)
+                } else {
+                    batch = DataSet.Batch(features: data.features.narrowed(axis: 0, start: start, length: n).contiguous(),
+                                          labels: data.labels.narrowed(axis: 0, start: start, length: n).contiguous())
+                }
+                let ready = transform?(batch) ?? batch
+                state.lock.lock()
+                while state.queue.count >= state.capacity && !state.cancelled { state.lock.wait() }
+                if state.cancelled { state.lock.unlock(); return }
+                state.queue.append(ready)
+                state.lock.broadcast()
+                state.lock.unlock()
+                start += n
+            }
+            state.lock.lock()
+            state.finished = true
+            state.lock.broadcast()
+            state.lock.unlock()
+        }
+    }
+
+    /// Stops the producer (it finishes the batch it is preparing, then exits).
+    deinit {
+        state.lock.lock()
+        state.cancelled = true
+        state.lock.broadcast()
+        state.lock.unlock()
+    }
+
+    public func next() -> DataSet.Batch? {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        while state.queue.isEmpty && !state.finished { state.lock.wait() }
+        guard !state.queue.isEmpty else { return nil }
+        let batch = state.queue.removeFirst()
+        state.lock.broadcast()
+        return batch
+    }
+}

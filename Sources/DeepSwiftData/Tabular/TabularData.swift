@@ -105,4 +105,29 @@ public struct TabularData: Sendable, Equatable {
         }
         return Tensor(values, shape: [rowCount, selected.count]).cast(to: dtype)
     }
+
+    /// Row indices of a train/test split after a shuffle drawn from `seed`; with `stratifyBy`, each
+    /// value of that column keeps its share in both parts (at least one test row per value).
+    public func splitRows(testFraction: Double, seed: UInt64, stratifyBy column: String? = nil) throws -> (train: [Int], test: [Int]) {
+        var rng = PhiloxGenerator(seed: seed)
+        let order = Tensor.permutation(rowCount, using: &rng).scalars(as: Int64.self).map(Int.init)
+        var keys = [String](repeating: "", count: rowCount)
+        if let column {
+            let i = try index(of: column)
+            switch columns[i] {
+            case .text(let v): keys = v.map { $0 ?? "" }
+            case .numeric(let v): keys = v.map { String($0) }
+            }
+        }
+        var groups: [String: [Int]] = [:]
+        for i in order { groups[keys[i], default: []].append(i) }
+        var train: [Int] = [], test: [Int] = []
+        for key in groups.keys.sorted() {
+            let rows = groups[key]!
+            let held = Swift.min(rows.count, Swift.max(column == nil ? 0 : 1, Int((Double(rows.count) * testFraction).rounded())))
+            test += rows.prefix(held)
+            train += rows.dropFirst(held)
+        }
+        return (train, test)
+    }
 }

@@ -20,6 +20,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CImageCodecs", path: "Sources/CImageCodecs", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev", "libturbojpeg0-dev"])]),
         // Vectorized float32 math kernels (AVX-512 / AVX2 / baseline clones picked at load time).
         .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
 
@@ -46,11 +49,14 @@ let package = Package(
         // Data sets and batching (MNIST, IDX files).
         .target(name: "DeepSwiftData", dependencies: ["DeepSwiftTensor", "CZlib"]),
 
+        // Images: PNG/JPEG decoding, resizing, image folders, augmentation (a leaf).
+        .target(name: "DeepSwiftVision", dependencies: ["DeepSwiftTensor", "DeepSwiftData", "CImageCodecs"]),
+
         // The training loop: fit, evaluate, predict, listeners, progress.
         .target(name: "DeepSwiftTrain", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData"]),
 
         // Umbrella module for users.
-        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain"]),
+        .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftVision"]),
 
         // Command-line tool.
         .executableTarget(
@@ -81,7 +87,7 @@ let package = Package(
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftDataTests",
-            dependencies: ["DeepSwiftTensor", "DeepSwiftData", "DeepSwiftTestSupport"]),
+            dependencies: ["DeepSwiftTensor", "DeepSwiftData", "DeepSwiftVision", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

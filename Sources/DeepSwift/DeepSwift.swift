@@ -14,3 +14,4 @@
 @_exported import DeepSwiftOptim
 @_exported import DeepSwiftData
 @_exported import DeepSwiftTrain
+@_exported import DeepSwiftVision

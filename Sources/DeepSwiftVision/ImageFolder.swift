@@ -1,0 +1,86 @@
+import DeepSwiftData
+import DeepSwiftTensor
+import Dispatch
+import Foundation
+
+/// A folder of images sorted into one subfolder per class (DataVec's ImageRecordReader with a
+/// parent-path label generator): `root/cat/1.jpg`, `root/dog/2.png` ... Classes are the
+/// subfolder names in sorted order.
+///
+/// ```swift
+/// let folder = try ImageFolder("data/train")
+/// let data = try folder.load(height: 64, width: 64, channels: 3)   // float32 [N, 3, 64, 64] in [0, 1], labels [N]
+/// ```
+public struct ImageFolder: Sendable {
+    public let root: String
+    public let classes: [String]
+    /// Every image file and its class index, in class then file-name order.
+    public let files: [(path: String, label: Int)]
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    public init(_ root: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError.unreadable(file: root, reason: "not a directory")
+        }
+        let subfolders = try manager.contentsOfDirectory(atPath: root).filter { name in
+            var dir: ObjCBool = false
+            return !name.hasPrefix(".") && manager.fileExists(atPath: root + "/" + name, isDirectory: &dir) && dir.boolValue
+        }.sorted()
+        var files: [(String, Int)] = []
+        for (label, name) in subfolders.enumerated() {
+            let images = try manager.contentsOfDirectory(atPath: root + "/" + name)
+                .filter { Self.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            files += images.map { (root + "/" + name + "/" + $0, label) }
+        }
+        guard !files.isEmpty else {
+            throw DataError.notFound(dataset: "images", searched: [root],
+                                     hint: "Expected one subfolder per class holding .png or .jpg files, e.g. \(root)/cat/1.jpg.")
+        }
+        self.root = root
+        classes = subfolders
+        self.files = files
+    }
+
+    /// Decodes and resizes every image (in parallel) into float32 `[N, channels, height, width]`
+    /// scaled to [0, 1], with int64 labels. A file that is not a valid image is an error naming it
+    /// (or, with `.skip`, left out).
+    public func load(height: Int, width: Int, channels: Int = 3, badFiles: BadRecordPolicy = .fail) throws -> DataSet {
+        let count = files.count, size = channels * height * width
+        var pixels = [UInt8](repeating: 0, count: count * size)
+        var failures = [DataError?](repeating: nil, count: count)
+        let files = self.files
+        pixels.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                let out = UncheckedSendable(out.baseAddress!), errors = UncheckedSendable(errors.baseAddress!)
+                Parallel.forRanges(count, grain: 16) { range in
+                    for i in range {
+                        do {
+                            let image = try Image.read(files[i].path, channels: channels, minimumSize: (height, width))
+                                .resized(height: height, width: width)
+                            // HWC → CHW.
+                            for c in 0..<channels {
+                                for p in 0..<(height * width) { out.value[i * size + c * height * width + p] = image.pixels[p * channels + c] }
+                            }
+                        } catch let error as DataError {
+                            errors.value[i] = error
+                        } catch {
+                            errors.value[i] = .unreadable(file: files[i].path, reason: "\(error)")
+                        }
+                    }
+                }
+            }
+        }
+        var keep = Array(0..<count)
+        if let first = failures.firstIndex(where: { $0 != nil }) {
+            guard badFiles == .skip else { throw failures[first]! }
+            keep = keep.filter { failures[$0] == nil }
+        }
+        let images = Tensor(pixels, shape: [count, channels, height, width])
+        let labels = Tensor(files.map { Int64($0.label) })
+        let index = Tensor(keep.map(Int64.init))
+        return DataSet(features: images.indexSelect(axis: 0, indices: index).cast(to: .float32) / 255,
+                       labels: labels.indexSelect(axis: 0, indices: index))
+    }
+}

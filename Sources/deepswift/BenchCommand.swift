@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
         subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self,
-                      CSVBench.self])
+                      CSVBench.self, ImagesBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
@@ -264,5 +264,26 @@ struct CSVBench: ParsableCommand {
         let mb = Double(bytes) / 1e6
         print(jsonLine([("op", .string("csv")), ("mb", .double(mb)), ("rows", .int(rows)), ("mb_per_s", .double(mb / best)),
                         ("rows_per_s", .double(Double(rows) / best)), ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}
+
+struct ImagesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "images", abstract: "Decode and resize every image of a folder (class subfolders) to S×S RGB.")
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Folder with one subfolder of .png/.jpg files per class.") var data: String
+    @Option(name: .customLong("image-size")) var imageSize = 64
+    @Option(help: "Timed runs (the best counts).") var runs = 3
+
+    func run() throws {
+        compute.apply()
+        let folder = try ImageFolder(data)
+        var best = Double.infinity
+        for _ in 0..<Swift.max(1, runs) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try folder.load(height: imageSize, width: imageSize, channels: 3)
+            best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+        print(jsonLine([("op", .string("images")), ("images", .int(folder.files.count)), ("image_size", .int(imageSize)),
+                        ("images_per_s", .double(Double(folder.files.count) / best)), ("threads", .int(ThreadSettings.numThreads))]))
     }
 }

@@ -29,12 +29,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "tabular: the CSV file (a header row names the columns).") var csv: String?
     @Option(help: "tabular: the column to predict.") var label: String?
     @Option(help: "tabular: classification or regression.") var task: String = "classification"
-    @Option(name: .customLong("test-fraction"), help: "tabular: share of the rows held out for testing.") var testFraction = 0.2
+    @Option(name: .customLong("test-fraction"), help: "tabular, image-folder: share of the rows (images) held out for testing.") var testFraction = 0.2
+    @Option(name: .customLong("image-size"), help: "image-folder: images are resized to this height and width.") var imageSize = 64
+    @Option(help: "image-folder: the network: simple-cnn, lenet (28×28 gray) or resnet18.") var network = "simple-cnn"
+    @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
 
     func run() throws {
         compute.apply()
         if model == "char-lstm" { return try trainCharLSTM() }
         if model == "tabular" { return try trainTabular() }
+        if model == "image-folder" { return try trainImageFolder() }
         let epochs = self.epochs ?? 1, lr = self.lr ?? 1e-3
         guard let recipe = Recipes.all.first(where: { $0.name == model }) else {
             throw ValidationError("unknown model '\(model)'; known models: \(Recipes.names.joined(separator: ", "))")
@@ -175,6 +179,74 @@ extension TrainCommand {
             print("saved \(save)")
         }
         if json { print(jsonLine(fields)) }
+    }
+}
+
+extension TrainCommand {
+    /// `deepswift train image-folder`: images in class subfolders → resized, scaled to [0, 1],
+    /// standardized per channel → a zoo CNN → accuracy on a stratified held-out split.
+    func trainImageFolder() throws {
+        guard let data else { throw ValidationError("image-folder needs --data DIR (one subfolder of .png/.jpg images per class)") }
+        guard imageSize >= 8 else { throw ValidationError("--image-size must be at least 8, got \(imageSize)") }
+        let folder: ImageFolder
+        let all: DataSet
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        do {
+            folder = try ImageFolder(data)
+            all = try folder.load(height: imageSize, width: imageSize, channels: grayscale ? 1 : 3)
+        } catch let error as DataError { throw ValidationError(error.description) }
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) * 1e-9
+        let parts = all.split([1 - testFraction, testFraction], seed: seed, stratified: true)
+        let normalizer = Normalizer.standardize(fitting: parts[0].features)
+        let train = DataSet(features: normalizer.transform(parts[0].features), labels: parts[0].labels)
+        let test = DataSet(features: normalizer.transform(parts[1].features), labels: parts[1].labels)
+        let channels = grayscale ? 1 : 3, classes = folder.classes.count
+        let model: Sequential
+        switch network {
+        case "simple-cnn":
+            // Any image size: two conv/pool stages, then global average pooling.
+            var rng = PhiloxGenerator(seed: seed)
+            model = Sequential {
+                Conv2D(channels, 32, kernel: (3, 3), padding: .same, activation: .relu, using: &rng)
+                MaxPool2D(kernel: (2, 2))
+                Conv2D(32, 64, kernel: (3, 3), padding: .same, activation: .relu, using: &rng)
+                MaxPool2D(kernel: (2, 2))
+                GlobalAveragePool2D()
+                Dense(64, classes, using: &rng)
+            }
+        case "lenet":
+            guard channels == 1 && imageSize == 28 else { throw ValidationError("lenet takes 28×28 gray images: add --grayscale --image-size 28") }
+            model = ModelZoo.make("lenet", classes: classes, seed: seed)!
+        case "resnet18":
+            guard channels == 3 else { throw ValidationError("resnet18 takes RGB images; drop --grayscale") }
+            model = ModelZoo.make("resnet18", classes: classes, seed: seed)!
+        default: throw ValidationError("--network must be simple-cnn, lenet or resnet18, got \(network)")
+        }
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: lr ?? 1e-3), loss: Recipes.crossEntropy)
+        print("training \(network) on \(folder.files.count) images of \(folder.classes.count) classes (\(train.count) train, \(test.count) test), "
+              + "\(imageSize)×\(imageSize)\(grayscale ? " gray" : " RGB"), \(model.parameterCount) parameters")
+        let timer = WarmupTimer()
+        var listeners: [any TrainingListener] = [timer]
+        if !quiet { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
+        let epochs = self.epochs ?? 5
+        _ = try trainer.fit(train, epochs: epochs, batchSize: batchSize ?? 32, seed: seed, listeners: listeners)
+        let evaluation = trainer.evaluate(test)
+        print(String(format: "test accuracy %.4f on %d images", evaluation.accuracy ?? 0, test.count))
+        if let save {
+            var arrays: [String: Tensor] = [:]
+            for (name, p) in model.namedParameters { arrays["param." + name] = p.value }
+            let normalizerJSON = try JSONEncoder().encode(normalizer)
+            arrays["normalizer.json"] = Tensor(Array(normalizerJSON), shape: [normalizerJSON.count])
+            try NumPy.saveArchive(arrays, to: save)
+            print("saved \(save)")
+        }
+        if json {
+            print(jsonLine([("model", .string("image-folder")), ("network", .string(network)), ("images", .int(folder.files.count)),
+                            ("epochs", .int(epochs)), ("test_accuracy", .double4(evaluation.accuracy ?? 0)),
+                            ("load_seconds", .double(loadSeconds)), ("train_seconds", .double(timer.secondsAfterFirstStep)),
+                            ("samples_per_second", .double(Double(epochs * train.count - timer.firstBatchSize) / timer.secondsAfterFirstStep)),
+                            ("threads", .int(ThreadSettings.numThreads))]))
+        }
     }
 }
 

@@ -102,6 +102,41 @@ enum RecurrentKernel {
         }
     }
 
+    /// `C = op(A)·op(B)` on the spin team (output split in column or row blocks, one single-threaded
+    /// GEMM per block): the large products around the time loop run on the same two threads as the
+    /// loop, with no other pool waking up in between.
+    static func teamGEMM(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLAS.prepareForCallerThreads()
+        let splitRows = m > n, total = splitRows ? m : n
+        let parts = Swift.max(1, Swift.min(ThreadSettings.numThreads, total / 32))
+        if parts == 1 || 2 * m * n * k < 2_000_000 {
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
+        SpinTeam.run(parts: parts) { part in
+            let start = (total * part / parts) & ~15, end = part == parts - 1 ? total : (total * (part + 1) / parts) & ~15
+            guard end > start else { return }
+            if splitRows {
+                BLAS.sgemm(transA: transA, transB: transB, m: end - start, n: n, k: k, a: transA ? a + start : a + start * lda, lda: lda,
+                           b: b, ldb: ldb, c: c + start * ldc, ldc: ldc)
+            } else {
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: end - start, k: k, a: a, lda: lda,
+                           b: transB ? b + start * ldb : b + start, ldb: ldb, c: c + start, ldc: ldc)
+            }
+        }
+    }
+
+    /// `aᵀ·b` for row-major `a [rows, p]`, `b [rows, q]` (a weight gradient over all steps) → `[p, q]`.
+    static func transposedProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let a = a.contiguous(), b = b.contiguous()
+        let rows = a.shape[0], p = a.shape[1], q = b.shape[1]
+        let c = Tensor.uninitialized([p, q])
+        teamGEMM(transA: true, m: p, n: q, k: rows, a: pointer(a), lda: p, b: pointer(b), ldb: q, c: pointer(c), ldc: q)
+        withExtendedLifetime((a, b)) {}
+        return c
+    }
+
     static func pointer(_ t: Tensor) -> UnsafeMutablePointer<Float> {
         t.storage.pointer.assumingMemoryBound(to: Float.self) + t.offset
     }
@@ -116,8 +151,8 @@ enum RecurrentKernel {
         let wih = w.inputWeight.contiguous(), whh = w.recurrentWeight.contiguous()
         let gates = Tensor.uninitialized([steps, batch, width])
         if steps * batch > 0 {
-            BLAS.sgemmShared(transB: true, m: steps * batch, n: width, k: inputSize, a: pointer(x), lda: inputSize,
-                             b: pointer(wih), ldb: inputSize, c: pointer(gates), ldc: width)
+            teamGEMM(transB: true, m: steps * batch, n: width, k: inputSize, a: pointer(x), lda: inputSize,
+                     b: pointer(wih), ldb: inputSize, c: pointer(gates), ldc: width)
             let bias = w.bias.contiguous()
             ds_bias_activation_f32(pointer(gates), pointer(bias), steps * batch, width, 0)
             withExtendedLifetime(bias) {}
@@ -252,13 +287,13 @@ enum RecurrentKernel {
                 packed.multiplyAdd(UnsafePointer(recurrentGrad), lda: width, m: batch, into: dhp, ldc: hidden)
             }
         }
-        SpinTeam.rest()
         withExtendedLifetime((whh, dy, peep, scratch, dRH, packed, packedN)) {}
+        defer { SpinTeam.rest() }
         let dGates = saved.gates.reshaped([steps * batch, width])
         let x2d = saved.x.reshaped([steps * batch, inputSize])
         var previous = saved.states.narrowed(axis: 0, start: 0, length: steps).reshaped([steps * batch, hidden])
         if let dropped = saved.recurrentMask { previous = (saved.states.narrowed(axis: 0, start: 0, length: steps) * dropped).reshaped([steps * batch, hidden]) }
-        let dInputWeight = dGates.transposed().matmul(x2d)
+        let dInputWeight = transposedProduct(dGates, x2d)
         let dRecurrentWeight: Tensor
         var dRecurrentBias: Tensor? = nil
         switch cell {
@@ -266,7 +301,7 @@ enum RecurrentKernel {
             let dRecurrent = saved.recurrent!.reshaped([steps * batch, width])
             dRecurrentBias = dRecurrent.sum(axis: 0)
             if resetAfter {
-                dRecurrentWeight = dRecurrent.transposed().matmul(previous)
+                dRecurrentWeight = transposedProduct(dRecurrent, previous)
             } else {
                 let rz = dRecurrent.narrowed(axis: 1, start: 0, length: 2 * hidden).transposed().matmul(previous)
                 let n = dRecurrent.narrowed(axis: 1, start: 2 * hidden, length: hidden).transposed()
@@ -274,9 +309,17 @@ enum RecurrentKernel {
                 dRecurrentWeight = Tensor.concat([rz, n], axis: 0)
             }
         default:
-            dRecurrentWeight = dGates.transposed().matmul(previous)
+            dRecurrentWeight = transposedProduct(dGates, previous)
         }
-        let dx = needInput ? dGates.matmul(w.inputWeight.contiguous()).reshaped([steps, batch, inputSize]) : nil
+        var dx: Tensor? = nil
+        if needInput {
+            let wih = w.inputWeight.contiguous(), out = Tensor.uninitialized([steps, batch, inputSize])
+            let g = dGates.contiguous()
+            teamGEMM(m: steps * batch, n: inputSize, k: width, a: pointer(g), lda: width, b: pointer(wih), ldb: inputSize,
+                     c: pointer(out), ldc: inputSize)
+            withExtendedLifetime((wih, g)) {}
+            dx = out
+        }
         return Gradients(x: dx, h0: dh, c0: dc, inputWeight: dInputWeight, recurrentWeight: dRecurrentWeight,
                          bias: dGates.sum(axis: 0), recurrentBias: dRecurrentBias, peepholes: dPeep)
     }

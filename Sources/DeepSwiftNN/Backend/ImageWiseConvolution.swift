@@ -29,6 +29,16 @@ extension Convolution {
                 && g.padTop == 0 && g.padLeft == 0 && g.outputHeight == g.height && g.outputWidth == g.width
         }
 
+        /// One image's window matrix `[rows, positions]`: laid out in `buffer`, or the image itself
+        /// for 1×1 convolutions (no buffer).
+        @inline(__always)
+        static func windows(of image: UnsafePointer<Float>, _ geometry: UnsafePointer<ds_window_geometry>,
+                            into buffer: UnsafeMutablePointer<Float>?, rows: Int, positions: Int) -> UnsafePointer<Float> {
+            guard let buffer else { return image }
+            ds_im2col_f32(image, geometry, buffer, positions, 0, 0, rows)
+            return UnsafePointer(buffer)
+        }
+
         /// Image ranges, one per thread, as a function of the batch and the thread count only.
         static func imageRanges(_ batch: Int) -> [Range<Int>] {
             let chunks = Swift.max(1, Swift.min(ThreadSettings.numThreads, batch))
@@ -53,14 +63,7 @@ extension Convolution {
                     let columns = pointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * positions)
                     defer { columns?.deallocate() }
                     for n in ranges[chunk] {
-                        let image = xp.value + n * imageSize
-                        let source: UnsafePointer<Float>
-                        if let columns {
-                            ds_im2col_f32(image, gp.value, columns, positions, 0, 0, rows)
-                            source = UnsafePointer(columns)
-                        } else {
-                            source = image
-                        }
+                        let source = windows(of: xp.value + n * imageSize, gp.value, into: columns, rows: rows, positions: positions)
                         let out = yp.value + n * outputSize
                         if let bias = bp.value {
                             for o in 0..<g.outputChannels {
@@ -105,14 +108,7 @@ extension Convolution {
                     for (index, n) in ranges[chunk].enumerated() {
                         let upstream = gyp.value + n * outputSize
                         if let partial {
-                            let image = xp.value + n * imageSize
-                            let source: UnsafePointer<Float>
-                            if let buffer {
-                                ds_im2col_f32(image, gp.value, buffer, positions, 0, 0, rows)
-                                source = UnsafePointer(buffer)
-                            } else {
-                                source = image
-                            }
+                            let source = windows(of: xp.value + n * imageSize, gp.value, into: buffer, rows: rows, positions: positions)
                             for gi in 0..<g.groups {
                                 BLAS.sgemm(transB: true, m: groupOutputs, n: groupRows, k: positions,
                                            a: upstream + gi * groupOutputs * positions, lda: positions,

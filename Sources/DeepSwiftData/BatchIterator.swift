@@ -4,7 +4,9 @@ import Foundation
 
 /// Minibatches prepared on a background thread while the caller trains on the previous ones
 /// (DL4J's AsyncDataSetIterator). At most `prefetch` batches wait in memory, whatever the size of
-/// the data set; `transform` (augmentation, normalization) runs on the background thread too.
+/// the data set; `transform` (augmentation, normalization, decoding) runs on the background thread
+/// too. If `transform` throws, the iteration ends early and ``error`` holds what went wrong:
+/// check it after the loop.
 ///
 /// ```swift
 /// for batch in BatchIterator(train, batchSize: 64, shuffleSeed: 1, epoch: e, prefetch: 4) { step(batch) }
@@ -16,6 +18,7 @@ public final class BatchIterator: Sequence, IteratorProtocol {
         var queue: [DataSet.Batch] = []
         var finished = false
         var cancelled = false
+        var error: (any Error)?
         let capacity: Int
         init(capacity: Int) { self.capacity = capacity }
     }
@@ -25,7 +28,7 @@ public final class BatchIterator: Sequence, IteratorProtocol {
     ///   - shuffleSeed: shuffles with a permutation drawn from `(shuffleSeed, epoch)`; nil keeps the order.
     ///   - prefetch: how many prepared batches may wait.
     public init(_ data: DataSet, batchSize: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false,
-                prefetch: Int = 2, transform: (@Sendable (DataSet.Batch) -> DataSet.Batch)? = nil) {
+                prefetch: Int = 2, transform: (@Sendable (DataSet.Batch) throws -> DataSet.Batch)? = nil) {
         tensorCheck(batchSize > 0 && prefetch > 0, "BatchIterator: batch size and prefetch must be positive, got \(batchSize), \(prefetch)")
         let state = State(capacity: prefetch)
         self.state = state
@@ -46,7 +49,15 @@ public final class BatchIterator: Sequence, IteratorProtocol {
                     batch = DataSet.Batch(features: data.features.narrowed(axis: 0, start: start, length: n).contiguous(),
                                           labels: data.labels.narrowed(axis: 0, start: start, length: n).contiguous())
                 }
-                let ready = transform?(batch) ?? batch
+                let ready: DataSet.Batch
+                do { ready = try transform?(batch) ?? batch } catch {
+                    state.lock.lock()
+                    state.error = error
+                    state.finished = true
+                    state.lock.broadcast()
+                    state.lock.unlock()
+                    return
+                }
                 state.lock.lock()
                 while state.queue.count >= state.capacity && !state.cancelled { state.lock.wait() }
                 if state.cancelled { state.lock.unlock(); return }
@@ -68,6 +79,13 @@ public final class BatchIterator: Sequence, IteratorProtocol {
         state.cancelled = true
         state.lock.broadcast()
         state.lock.unlock()
+    }
+
+    /// Why the iteration ended early (a failing `transform`), or nil.
+    public var error: (any Error)? {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.error
     }
 
     public func next() -> DataSet.Batch? {

@@ -26,6 +26,11 @@ public struct DataSet: Sendable {
         public let features: Tensor
         public let labels: Tensor
         public var count: Int { features.shape[0] }
+
+        public init(features: Tensor, labels: Tensor) {
+            self.features = features
+            self.labels = labels
+        }
     }
 
     /// The first `n` samples.

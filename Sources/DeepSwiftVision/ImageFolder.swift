@@ -84,3 +84,43 @@ public struct ImageFolder: Sendable {
                        labels: labels.indexSelect(axis: 0, indices: index))
     }
 }
+
+extension ImageFolder {
+    /// Batches decoded on a background thread while training runs (memory bounded by `prefetch`
+    /// batches, whatever the number of files): for folders too large to ``load(height:width:channels:badFiles:)``.
+    /// Shuffled per epoch from `(shuffleSeed, epoch)`; features float32 `[B, C, H, W]` in [0, 1]. A
+    /// file that cannot be decoded ends the iteration with the iterator's `error` naming it
+    /// (`badFiles: .fail`), or is left out of its batch (`.skip`).
+    ///
+    /// ```swift
+    /// for batch in try folder.batches(size: 64, height: 64, width: 64, shuffleSeed: 1, epoch: e) { step(batch) }
+    /// ```
+    public func batches(size: Int, height: Int, width: Int, channels: Int = 3, shuffleSeed: UInt64? = nil, epoch: Int = 0,
+                        prefetch: Int = 4, badFiles: BadRecordPolicy = .fail) -> BatchIterator {
+        // An index data set: the "features" are file numbers, decoded per batch by the transform.
+        let indices = DataSet(features: Tensor((0..<files.count).map { Int64($0) }).reshaped([-1, 1]),
+                              labels: Tensor(files.map { Int64($0.label) }))
+        let files = self.files
+        return BatchIterator(indices, batchSize: size, shuffleSeed: shuffleSeed, epoch: epoch, prefetch: prefetch) { batch in
+            let numbers = batch.features.scalars(as: Int64.self)
+            var pixels: [Float] = []
+            var labels: [Int64] = []
+            pixels.reserveCapacity(numbers.count * channels * height * width)
+            let plane = height * width
+            for n in numbers {
+                let image: Image
+                do {
+                    image = try Image.read(files[Int(n)].path, channels: channels, minimumSize: (height, width)).resized(height: height, width: width)
+                } catch {
+                    if badFiles == .skip { continue }
+                    throw error
+                }
+                for c in 0..<channels {
+                    for p in 0..<plane { pixels.append(Float(image.pixels[p * channels + c]) / 255) }
+                }
+                labels.append(Int64(files[Int(n)].label))
+            }
+            return DataSet.Batch(features: Tensor(pixels, shape: [labels.count, channels, height, width]), labels: Tensor(labels, shape: [labels.count]))
+        }
+    }
+}

@@ -101,4 +101,33 @@ public enum CSV {
         table.columns = columns
         return table
     }
+
+    /// Calls `body` with each record's fields (header excluded) and its line, without keeping the
+    /// table: memory stays bounded by one record whatever the file size (the file is memory-mapped,
+    /// so the operating system pages it in and out). Return `false` from `body` to stop early.
+    ///
+    /// ```swift
+    /// var total = 0.0
+    /// try CSV.forEachRecord("big.csv") { fields, line in total += Double(fields[2]) ?? 0; return true }
+    /// ```
+    public static func forEachRecord(_ path: String, format: CSVFormat = CSVFormat(),
+                                     _ body: (_ fields: [String], _ line: Int) throws -> Bool) throws {
+        let data = try readFile(path)
+        try data.withUnsafeBytes { raw in
+            var parser = CSVParser(raw.bindMemory(to: UInt8.self), file: path, format: format)
+            var fields: [CSVField] = []
+            var width: Int? = nil
+            var first = true
+            while let line = try parser.nextRecord(into: &fields) {
+                let values = try fields.enumerated().map { try parser.string($1, line: line, column: $0 + 1) }
+                if first && format.hasHeader { first = false; width = values.count; continue }
+                first = false
+                if let width, values.count != width {
+                    throw DataError.malformedRecord(file: path, line: line, column: nil, expected: "\(width) fields", actual: "\(values.count)")
+                }
+                width = values.count
+                if try !body(values, line) { return }
+            }
+        }
+    }
 }

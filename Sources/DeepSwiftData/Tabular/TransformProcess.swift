@@ -21,6 +21,10 @@ public enum TransformStep: Codable, Sendable, Equatable {
     case math(column: String, op: MathOperation, value: Double)
     /// A new numeric column from two others.
     case derived(name: String, left: String, op: MathOperation, right: String)
+    /// Keeps the rows whose numeric `column` satisfies `column comparison value` (missing values fail).
+    case keepRows(column: String, comparison: Comparison, value: Double)
+
+    public enum Comparison: String, Codable, Sendable { case less, lessOrEqual, equal, notEqual, greaterOrEqual, greater }
 
     public enum MathOperation: String, Codable, Sendable {
         case add, subtract, multiply, divide, power, minimum, maximum, log1p, abs, sqrt
@@ -143,6 +147,18 @@ public struct TransformProcess: Codable, Sendable, Equatable {
         case .math(let column, let op, let value):
             let i = try d.index(of: column)
             d.columns[i] = .numeric(try d.numeric(column).map { Self.compute(op, $0, value) })
+        case .keepRows(let column, let comparison, let value):
+            let v = try d.numeric(column)
+            d = d.filteredRows(v.map { x in
+                switch comparison {
+                case .less: return x < value
+                case .lessOrEqual: return x <= value
+                case .equal: return x == value
+                case .notEqual: return !x.isNaN && x != value
+                case .greaterOrEqual: return x >= value
+                case .greater: return x > value
+                }
+            })
         case .derived(let name, let left, let op, let right):
             let a = try d.numeric(left), b = try d.numeric(right)
             d.names.append(name)

@@ -32,10 +32,7 @@ public final class BatchIterator: Sequence, IteratorProtocol {
         tensorCheck(batchSize > 0 && prefetch > 0, "BatchIterator: batch size and prefetch must be positive, got \(batchSize), \(prefetch)")
         let state = State(capacity: prefetch)
         self.state = state
-        let order: [Int]? = shuffleSeed.map { seed in
-            var rng = PhiloxGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
-            return Tensor.permutation(data.count, using: &rng).scalars(as: Int64.self).map(Int.init)
-        }
+        let order: [Int]? = shuffleSeed.map { DataSet.epochOrder(count: data.count, seed: $0, epoch: epoch).map(Int.init) }
         Thread.detachNewThread {
             var start = 0
             while start < data.count {

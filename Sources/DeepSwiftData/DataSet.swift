@@ -40,15 +40,19 @@ public struct DataSet: Sendable {
                        labels: labels.narrowed(axis: 0, start: 0, length: n).contiguous())
     }
 
+    /// The sample order of one epoch: a permutation drawn from `(seed, epoch)`. Every batching API
+    /// (``batches(size:shuffleSeed:epoch:dropLast:)``, ``MultiDataSet``, ``BatchIterator``) uses it,
+    /// so the same seed and epoch give the same order everywhere.
+    public static func epochOrder(count: Int, seed: UInt64, epoch: Int) -> [Int64] {
+        var rng = PhiloxGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+        return Tensor.permutation(count, using: &rng).scalars(as: Int64.self)
+    }
+
     /// Minibatches in order, or shuffled with a permutation drawn from `(shuffleSeed, epoch)` —
     /// the same seed and epoch always give the same order.
     public func batches(size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false) -> [Batch] {
         tensorCheck(size > 0, "DataSet.batches: batch size must be positive, got \(size)")
-        var order: [Int64]? = nil
-        if let shuffleSeed {
-            var rng = PhiloxGenerator(seed: shuffleSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
-            order = Tensor.permutation(count, using: &rng).scalars(as: Int64.self)
-        }
+        let order = shuffleSeed.map { DataSet.epochOrder(count: count, seed: $0, epoch: epoch) }
         var result: [Batch] = []
         var start = 0
         while start < count {

@@ -31,11 +31,7 @@ public struct MultiDataSet: Sendable {
     /// ``DataSet/batches(size:shuffleSeed:epoch:dropLast:)`` for the same seed and epoch).
     public func batches(size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false) -> [Batch] {
         tensorCheck(size > 0, "MultiDataSet.batches: batch size must be positive, got \(size)")
-        var order: [Int64]? = nil
-        if let shuffleSeed {
-            var rng = PhiloxGenerator(seed: shuffleSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
-            order = Tensor.permutation(count, using: &rng).scalars(as: Int64.self)
-        }
+        let order = shuffleSeed.map { DataSet.epochOrder(count: count, seed: $0, epoch: epoch) }
         var result: [Batch] = []
         var start = 0
         while start < count {

@@ -46,6 +46,12 @@ public final class Trainer {
     public var reportsAccuracy: Bool
     /// Steps taken since the trainer was made.
     public private(set) var step = 0
+    /// Synchronous data parallelism: with a communicator of several members, ``fit(_:epochs:batchSize:seed:shuffle:validation:listeners:)``
+    /// starts from rank 0's parameters, gives each member its slice of every global batch (the
+    /// same shuffled order everywhere), and averages the gradients over the members before each
+    /// identical optimizer step. `batchSize` stays the global batch, so results do not depend on
+    /// the number of members (exactly so for models without dropout or batch statistics).
+    public var communicator: (any Communicator)?
 
     public init(model: any Layer, optimizer: any Optimizer, reportsAccuracy: Bool = true, loss: @escaping LossFunction) {
         self.model = model
@@ -72,6 +78,8 @@ public final class Trainer {
     public func fit(_ data: DataSet, epochs: Int, batchSize: Int, seed: UInt64 = 0, shuffle: Bool = true,
                     validation: DataSet? = nil, listeners: [any TrainingListener] = []) throws -> [EpochResult] {
         var history: [EpochResult] = []
+        let distributed = (communicator?.size ?? 1) > 1 ? communicator : nil
+        if let distributed { synchronizeParameters(distributed) }
         let batchesPerEpoch = (data.count + batchSize - 1) / batchSize
         for listener in listeners { listener.trainingDidStart(epochs: epochs, batchesPerEpoch: batchesPerEpoch) }
         for epoch in 0..<epochs {
@@ -80,12 +88,19 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0.0, samples = 0
             let batches = data.batches(size: batchSize, shuffleSeed: shuffle ? seed : nil, epoch: epoch)
             for (index, batch) in batches.enumerated() {
-                let (value, outputs) = trainStep(batch.features, batch.labels)
+                let value: Double, batchCorrect: Double
+                if let distributed {
+                    (value, batchCorrect) = distributedStep(batch, distributed)
+                } else {
+                    let (v, outputs) = trainStep(batch.features, batch.labels)
+                    value = v
+                    batchCorrect = reportsAccuracy ? accuracy(logits: outputs, labels: batch.labels) * Double(batch.count) : 0
+                }
                 guard value.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index, step: step, value: value)
                 }
                 lossSum += value * Double(batch.count)
-                if reportsAccuracy { correct += accuracy(logits: outputs, labels: batch.labels) * Double(batch.count) }
+                correct += batchCorrect
                 samples += batch.count
                 if !listeners.isEmpty {
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -111,6 +126,49 @@ public final class Trainer {
         }
         model.setTraining(false)
         return history
+    }
+
+    /// Copies rank 0's parameters to every member.
+    func synchronizeParameters(_ communicator: any Communicator) {
+        let parameters = model.parameters
+        var flat = FlatParameters.gather(parameters)
+        flat.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
+        FlatParameters.scatter(flat, into: parameters)
+    }
+
+    /// One data-parallel step on this member's slice of a global batch; returns the global mean
+    /// loss and the global number of correct predictions.
+    func distributedStep(_ batch: DataSet.Batch, _ communicator: any Communicator) -> (loss: Double, correct: Double) {
+        let total = batch.count, members = communicator.size, rank = communicator.rank
+        let first = total * rank / members, count = total * (rank + 1) / members - first
+        optimizer.zeroGrad()
+        var localLoss = 0.0, localCorrect = 0.0
+        if count > 0 {
+            let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
+            let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
+            let outputs = model(Variable(x))
+            let value = loss(outputs, y)
+            value.backward()
+            localLoss = value.value.scalarValue * Double(count)
+            if reportsAccuracy { localCorrect = accuracy(logits: outputs.value, labels: y) * Double(count) }
+        }
+        // The local gradient is a mean over `count` samples: weight it by count / total, then sum.
+        let parameters = model.parameters
+        var flat = FlatParameters.gather(parameters, gradients: true)
+        let weight = Float(count) / Float(total)
+        for i in flat.indices { flat[i] *= weight }
+        flat.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
+        FlatParameters.scatter(flat, into: parameters, gradients: true)
+        optimizer.step()
+        step += 1
+        let sums = communicator.allreduceSum([localLoss, localCorrect])
+        return (sums[0] / Double(total), sums[1])
+    }
+
+    /// A checksum of the parameters on every member (equal values mean the replicas agree).
+    public func parameterChecksums() -> [Double] {
+        let local = FlatParameters.gather(model.parameters).reduce(0.0) { $0 + Double($1) }
+        return communicator?.allgather([local]).map { $0[0] } ?? [local]
     }
 
     /// Mean loss (and accuracy) over `data`, in inference mode, without recording gradients.

@@ -1,0 +1,148 @@
+import DeepSwiftAutodiff
+import DeepSwiftTensor
+import Foundation
+
+/// A group of cooperating processes (or threads) that train one model together: the collective
+/// operations data-parallel training needs. `DeepSwiftDistributed` implements it on MPI;
+/// ``InProcessGroup`` implements it with threads (for tests and single-machine experiments).
+///
+/// Every member must call the same collectives in the same order with buffers of the same size.
+public protocol Communicator: AnyObject {
+    /// This member's index, `0 ..< size`.
+    var rank: Int { get }
+    /// Number of members.
+    var size: Int { get }
+    /// Replaces `buffer` on every member by the element-wise sum over all members.
+    func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>)
+    /// Copies `root`'s `buffer` into every member's.
+    func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int)
+    /// Every member's `values`, in rank order.
+    func allgather(_ values: [Double]) -> [[Double]]
+    /// Returns when every member has called it.
+    func barrier()
+}
+
+extension Communicator {
+    /// Sums small Double vectors (loss and accuracy counts) over the members.
+    public func allreduceSum(_ values: [Double]) -> [Double] {
+        allgather(values).reduce(into: [Double](repeating: 0, count: values.count)) { total, part in
+            for i in part.indices { total[i] += part[i] }
+        }
+    }
+}
+
+/// Threads in one process acting as a communicator group: `InProcessGroup(size: 3).members` gives
+/// three communicators to hand to three threads. Sums are taken in rank order, so results do not
+/// depend on thread timing.
+///
+/// ```swift
+/// let group = InProcessGroup(size: 2)
+/// DispatchQueue.concurrentPerform(iterations: 2) { rank in train(communicator: group.members[rank]) }
+/// ```
+public final class InProcessGroup: @unchecked Sendable {
+    public let size: Int
+    private let condition = NSCondition()
+    private var arrived = 0, generation = 0
+    private var slots: [UnsafeMutableBufferPointer<Float>?]
+    private var gathered: [[Double]]
+    public private(set) var members: [InProcessCommunicator] = []
+
+    public init(size: Int) {
+        precondition(size > 0, "InProcessGroup: size must be positive")
+        self.size = size
+        slots = Array(repeating: nil, count: size)
+        gathered = Array(repeating: [], count: size)
+        members = (0..<size).map { InProcessCommunicator(group: self, rank: $0) }
+    }
+
+    /// Blocks until all members arrive (a reusable barrier).
+    func wait() {
+        condition.lock()
+        let current = generation
+        arrived += 1
+        if arrived == size {
+            arrived = 0
+            generation += 1
+            condition.broadcast()
+        } else {
+            while generation == current { condition.wait() }
+        }
+        condition.unlock()
+    }
+
+    func allreduce(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) {
+        slots[rank] = buffer
+        wait()
+        // Every member computes the same rank-ordered sum into a private result, then all write.
+        var sum = [Float](repeating: 0, count: buffer.count)
+        for r in 0..<size {
+            let part = slots[r]!
+            precondition(part.count == buffer.count, "allreduce: rank \(r) has \(part.count) elements, rank \(rank) \(buffer.count)")
+            for i in 0..<buffer.count { sum[i] += part[i] }
+        }
+        wait()
+        for i in 0..<buffer.count { buffer[i] = sum[i] }
+        wait()
+    }
+
+    func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int, rank: Int) {
+        slots[rank] = buffer
+        wait()
+        if rank != root {
+            let source = slots[root]!
+            precondition(source.count == buffer.count, "broadcast: root has \(source.count) elements, rank \(rank) \(buffer.count)")
+            for i in 0..<buffer.count { buffer[i] = source[i] }
+        }
+        wait()
+    }
+
+    func allgather(_ values: [Double], rank: Int) -> [[Double]] {
+        gathered[rank] = values
+        wait()
+        let result = gathered
+        wait()
+        return result
+    }
+}
+
+/// One member of an ``InProcessGroup``.
+public final class InProcessCommunicator: Communicator, @unchecked Sendable {
+    unowned let group: InProcessGroup
+    public let rank: Int
+    public var size: Int { group.size }
+
+    init(group: InProcessGroup, rank: Int) {
+        self.group = group
+        self.rank = rank
+    }
+
+    public func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) { group.allreduce(buffer, rank: rank) }
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) { group.broadcast(buffer, root: root, rank: rank) }
+    public func allgather(_ values: [Double]) -> [[Double]] { group.allgather(values, rank: rank) }
+    public func barrier() { group.wait() }
+}
+
+/// The parameters of a model as one flat float32 vector (for broadcasts, allreduces and checksums).
+public enum FlatParameters {
+    /// Copies the parameters' values (or gradients; missing gradients count as zero) into one buffer.
+    public static func gather(_ parameters: [Parameter], gradients: Bool = false) -> [Float] {
+        var flat: [Float] = []
+        flat.reserveCapacity(parameters.reduce(0) { $0 + $1.value.count })
+        for p in parameters {
+            if gradients, p.grad == nil { flat += [Float](repeating: 0, count: p.value.count); continue }
+            flat += (gradients ? p.grad! : p.value).cast(to: .float32).contiguous().scalars(as: Float.self)
+        }
+        return flat
+    }
+
+    /// Writes a flat buffer back into the parameters' values or gradients.
+    public static func scatter(_ flat: [Float], into parameters: [Parameter], gradients: Bool = false) {
+        var offset = 0
+        for p in parameters {
+            let n = p.value.count
+            let part = Tensor(Array(flat[offset..<(offset + n)]), shape: p.value.shape).cast(to: p.value.dtype)
+            if gradients { p.grad = part } else { p.value = part }
+            offset += n
+        }
+    }
+}

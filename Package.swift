@@ -23,6 +23,9 @@ let package = Package(
         .systemLibrary(
             name: "CImageCodecs", path: "Sources/CImageCodecs", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev", "libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         // Vectorized float32 math kernels (AVX-512 / AVX2 / baseline clones picked at load time).
         .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
 
@@ -55,6 +58,9 @@ let package = Package(
         // The training loop: fit, evaluate, predict, listeners, progress.
         .target(name: "DeepSwiftTrain", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData"]),
 
+        // Data-parallel training on MPI (a leaf: only the CLI and users who want clusters link it).
+        .target(name: "DeepSwiftDistributed", dependencies: ["DeepSwiftTensor", "DeepSwiftTrain", "CMPI"]),
+
         // Umbrella module for users.
         .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftVision"]),
 
@@ -62,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "deepswift",
             dependencies: [
-                "DeepSwift", "CDeepSwiftKernels",
+                "DeepSwift", "CDeepSwiftKernels", "DeepSwiftDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

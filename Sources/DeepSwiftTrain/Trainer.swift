@@ -153,16 +153,40 @@ public final class Trainer {
             if reportsAccuracy { localCorrect = accuracy(logits: outputs.value, labels: y) * Double(count) }
         }
         // The local gradient is a mean over `count` samples: weight it by count / total, then sum.
+        // The loss and accuracy sums ride along at the end of the same buffer (one collective per step).
         let parameters = model.parameters
-        var flat = FlatParameters.gather(parameters, gradients: true)
         let weight = Float(count) / Float(total)
-        for i in flat.indices { flat[i] *= weight }
-        flat.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
-        FlatParameters.scatter(flat, into: parameters, gradients: true)
+        let gradientCount = parameters.reduce(0) { $0 + $1.value.count }
+        var reduction = [Float](repeating: 0, count: gradientCount + 2)
+        reduction.withUnsafeMutableBufferPointer { buffer in
+            var offset = 0
+            for p in parameters {
+                let n = p.value.count
+                if let g = p.grad {
+                    let g32 = g.cast(to: .float32).contiguous()
+                    g32.withUnsafeBufferPointer(as: Float.self) { src in
+                        for i in 0..<n { buffer[offset + i] = src[i] * weight }
+                    }
+                } else {
+                    for i in 0..<n { buffer[offset + i] = 0 }
+                }
+                offset += n
+            }
+            buffer[gradientCount] = Float(localLoss)
+            buffer[gradientCount + 1] = Float(localCorrect)
+            communicator.allreduceSum(buffer)
+            offset = 0
+            for p in parameters {
+                let n = p.value.count
+                let g = Tensor.uninitialized(p.value.shape, dtype: .float32)
+                g.storage.pointer.assumingMemoryBound(to: Float.self).update(from: buffer.baseAddress! + offset, count: n)
+                p.grad = p.value.dtype == .float32 ? g : g.cast(to: p.value.dtype)
+                offset += n
+            }
+        }
         optimizer.step()
         step += 1
-        let sums = communicator.allreduceSum([localLoss, localCorrect])
-        return (sums[0] / Double(total), sums[1])
+        return (Double(reduction[gradientCount]) / Double(total), Double(reduction[gradientCount + 1]).rounded())
     }
 
     /// A checksum of the parameters on every member (equal values mean the replicas agree).

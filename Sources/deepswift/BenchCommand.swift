@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeepSwift
+import DeepSwiftDistributed
 import Foundation
 
 /// `deepswift bench ...`: release-mode micro-benchmarks, one JSON object as the last line.
@@ -8,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
         subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self,
-                      CSVBench.self, ImagesBench.self])
+                      CSVBench.self, ImagesBench.self, AllreduceBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);
@@ -285,5 +286,30 @@ struct ImagesBench: ParsableCommand {
         }
         print(jsonLine([("op", .string("images")), ("images", .int(folder.files.count)), ("image_size", .int(imageSize)),
                         ("images_per_s", .double(Double(folder.files.count) / best)), ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}
+
+struct AllreduceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "allreduce",
+        abstract: "Sum a float32 buffer across the ranks of `mpirun -np N` (median of the runs; bus bandwidth as NCCL reports it).")
+    @Option(help: "Floats per rank.") var count = 10_000_000
+    @Option(help: "Timed runs.") var runs = 10
+
+    func run() throws {
+        let world = try MPICommunicator()
+        var buffer = [Float](repeating: 1, count: count)
+        buffer.withUnsafeMutableBufferPointer { world.allreduceSum($0) }   // warm-up
+        var times: [Double] = []
+        for _ in 0..<Swift.max(1, runs) {
+            world.barrier()
+            let start = DispatchTime.now().uptimeNanoseconds
+            buffer.withUnsafeMutableBufferPointer { world.allreduceSum($0) }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+        guard world.rank == 0 else { return }
+        let median = times.sorted()[times.count / 2]
+        let bytes = Double(count * 4), n = Double(world.size)
+        print(jsonLine([("op", .string("allreduce")), ("count", .int(count)), ("ranks", .int(world.size)), ("median_ms", .double4(median * 1e3)),
+                        ("bus_gb_per_s", .double4(bytes * 2 * (n - 1) / n / median / 1e9))]))
     }
 }

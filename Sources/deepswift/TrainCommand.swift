@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeepSwift
+import DeepSwiftDistributed
 import Dispatch
 import Foundation
 
@@ -33,6 +34,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("image-size"), help: "image-folder: images are resized to this height and width.") var imageSize = 64
     @Option(help: "image-folder: the network: simple-cnn, lenet (28×28 gray) or resnet18.") var network = "simple-cnn"
     @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
+    @Flag(help: "mlp-mnist, lenet-mnist: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
+    var distributed = false
 
     func run() throws {
         compute.apply()
@@ -51,22 +54,45 @@ struct TrainCommand: ParsableCommand {
         let network = recipe.make(seed)
         let optimizer = Adam(network.parameters, learningRate: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         let trainer = Trainer(model: network, optimizer: optimizer, loss: Recipes.crossEntropy)
+        var ranks = 1, isRoot = true
+        if distributed {
+            let world = try MPICommunicator()
+            ranks = world.size
+            isRoot = world.rank == 0
+            // Threads per rank default to cores / ranks, so that the ranks share the machine.
+            if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
+                ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / ranks)
+            }
+            trainer.communicator = world
+        }
+        // Only rank 0 talks.
+        func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }
         let timer = WarmupTimer()
         var listeners: [any TrainingListener] = [timer]
-        if !quiet { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
-        print("training \(model): \(network.parameterCount) parameters, \(train.count) samples, batch \(batchSize), \(ThreadSettings.numThreads) threads")
+        if !quiet && isRoot { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
+        say("training \(model): \(network.parameterCount) parameters, \(train.count) samples, batch \(batchSize), \(ThreadSettings.numThreads) threads"
+            + (ranks > 1 ? " × \(ranks) ranks" : ""))
         let history = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed, listeners: listeners)
         let trainSeconds = timer.secondsAfterFirstStep
         let samples = epochs * train.count - timer.firstBatchSize
+        if ranks > 1 {
+            let sums = trainer.parameterChecksums()
+            if sums.contains(where: { $0 != sums[0] }) {
+                throw ValidationError("the ranks' parameters differ after training (checksums \(sums)); the replicas diverged")
+            }
+        }
+        guard isRoot else { return }
         let evaluation = trainer.evaluate(test)
         let testAccuracy = evaluation.accuracy ?? 0
         print(String(format: "test accuracy %.4f, test loss %.4f, training %.2f s (%.0f samples/s, first step excluded)",
                      testAccuracy, evaluation.loss, trainSeconds, Double(samples) / trainSeconds))
         if json {
-            print(jsonLine([("model", .string(model)), ("epochs", .int(epochs)), ("batch_size", .int(batchSize)),
-                            ("test_accuracy", .double4(testAccuracy)), ("train_seconds", .double(trainSeconds)),
-                            ("samples_per_second", .double(Double(samples) / trainSeconds)),
-                            ("final_loss", .double4(history.last?.loss ?? .nan)), ("threads", .int(ThreadSettings.numThreads))]))
+            var fields: [(String, JSONValue)] = [("model", .string(model)), ("epochs", .int(epochs)), ("batch_size", .int(batchSize)),
+                                                 ("test_accuracy", .double4(testAccuracy)), ("train_seconds", .double(trainSeconds)),
+                                                 ("samples_per_second", .double(Double(samples) / trainSeconds)),
+                                                 ("final_loss", .double4(history.last?.loss ?? .nan)), ("threads", .int(ThreadSettings.numThreads))]
+            if distributed { fields.append(("ranks", .int(ranks))) }
+            print(jsonLine(fields))
         }
     }
 }

@@ -24,7 +24,7 @@ public enum Gradients {
 
     /// Propagates `seed` (the gradient of some scalar with respect to `root`) back through the
     /// recording, accumulating into the parameters at the leaves.
-    static func backpropagate(from root: GradientNode, seed: Tensor) {
+    static func backpropagate(from root: GradientNode, seed: Tensor, parameterGradientReady: ((Parameter) -> Void)? = nil) {
         // Collect the graph reachable from the root.
         var nodes: [GradientNode] = []
         var seen = Set<ObjectIdentifier>()
@@ -50,6 +50,7 @@ public enum Gradients {
                 node.gradient = nil  // release as we go
                 if let parameter = node.parameter {
                     parameter.accumulate(g)
+                    parameterGradientReady?(parameter)
                     continue
                 }
                 if let index = node.outputIndex {
@@ -77,11 +78,22 @@ extension Variable {
     /// tensors saved by the forward pass are released, and a second `backward()` through the same
     /// nodes propagates nothing (record the computation again instead).
     public func backward(_ seed: Tensor? = nil) {
+        backward(seed, parameterGradientReady: nil)
+    }
+
+    /// ``backward(_:)`` that calls `parameterGradientReady` right after each parameter's gradient
+    /// has been accumulated (for a parameter used once, when it is final): data-parallel training
+    /// starts reducing gradients there while the rest of the backward pass runs.
+    ///
+    /// ```swift
+    /// loss.backward(nil) { parameter in buckets.gradientReady(parameter) }
+    /// ```
+    public func backward(_ seed: Tensor?, parameterGradientReady: ((Parameter) -> Void)?) {
         guard let node else { return }
         let seed = seed ?? Tensor.ones(value.shape, dtype: value.dtype)
         tensorCheck(seed.shape == value.shape,
                            "backward: seed of shape \(seed.shape) does not match the value's shape \(value.shape)")
-        Gradients.backpropagate(from: node, seed: seed)
+        Gradients.backpropagate(from: node, seed: seed, parameterGradientReady: parameterGradientReady)
     }
 }
 

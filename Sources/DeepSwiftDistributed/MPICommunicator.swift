@@ -81,4 +81,44 @@ public final class MPICommunicator: Communicator {
     }
 
     public func barrier() { if size > 1 { MPI_Barrier(ds_mpi_comm_world()) } }
+
+    private var outstanding: [MPIReduction] = []
+
+    public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> any PendingReduction {
+        let reduction = MPIReduction(communicator: self)
+        if size > 1 && buffer.count > 0 {
+            MPI_Iallreduce(ds_mpi_in_place(), buffer.baseAddress, Int32(buffer.count), ds_mpi_float(), ds_mpi_sum(), ds_mpi_comm_world(),
+                           &reduction.request)
+            reduction.active = true
+            outstanding.append(reduction)
+        }
+        return reduction
+    }
+
+    public func progress() {
+        outstanding.removeAll { !$0.active }
+        for reduction in outstanding { reduction.test() }
+    }
+}
+
+/// An `MPI_Iallreduce` in flight.
+final class MPIReduction: PendingReduction {
+    var request = MPI_Request(bitPattern: 0)
+    var active = false
+    unowned let communicator: MPICommunicator
+
+    init(communicator: MPICommunicator) { self.communicator = communicator }
+
+    func test() {
+        guard active else { return }
+        var done: Int32 = 0
+        MPI_Test(&request, &done, nil)
+        if done != 0 { active = false }
+    }
+
+    func wait() {
+        guard active else { return }
+        MPI_Wait(&request, nil)
+        active = false
+    }
 }

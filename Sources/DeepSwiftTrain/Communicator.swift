@@ -20,9 +20,31 @@ public protocol Communicator: AnyObject {
     func allgather(_ values: [Double]) -> [[Double]]
     /// Returns when every member has called it.
     func barrier()
+    /// Starts summing `buffer` over the members (MPI_Iallreduce); the buffer must stay valid and
+    /// untouched until the returned operation's `wait()` returns.
+    func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> any PendingReduction
+    /// Lets outstanding non-blocking operations advance (MPI progresses them only inside MPI calls).
+    func progress()
+}
+
+/// A reduction in flight.
+public protocol PendingReduction {
+    func wait()
+}
+
+struct CompletedReduction: PendingReduction {
+    func wait() {}
 }
 
 extension Communicator {
+    /// Without non-blocking support: reduce now.
+    public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> any PendingReduction {
+        allreduceSum(buffer)
+        return CompletedReduction()
+    }
+
+    public func progress() {}
+
     /// Sums small Double vectors (loss and accuracy counts) over the members.
     public func allreduceSum(_ values: [Double]) -> [Double] {
         allgather(values).reduce(into: [Double](repeating: 0, count: values.count)) { total, part in

@@ -52,6 +52,8 @@ public final class Trainer {
     /// identical optimizer step. `batchSize` stays the global batch, so results do not depend on
     /// the number of members (exactly so for models without dropout or batch statistics).
     public var communicator: (any Communicator)?
+    /// Gradient buckets of data-parallel steps, kept from step to step.
+    private var buckets: GradientBuckets?
 
     public init(model: any Layer, optimizer: any Optimizer, reportsAccuracy: Bool = true, loss: @escaping LossFunction) {
         self.model = model
@@ -142,51 +144,35 @@ public final class Trainer {
         let total = batch.count, members = communicator.size, rank = communicator.rank
         let first = total * rank / members, count = total * (rank + 1) / members - first
         optimizer.zeroGrad()
-        var localLoss = 0.0, localCorrect = 0.0
+        let parameters = model.parameters
+        if buckets == nil || !buckets!.matches(parameters) { buckets = GradientBuckets(parameters: parameters, communicator: communicator) }
+        let buckets = self.buckets!
+        // The local gradient is a mean over `count` samples: weighted by count / total, then summed.
+        buckets.beginStep(weight: Float(count) / Float(total))
+        // Loss and accuracy sums, reduced alongside (a raw buffer: it must not move while in flight).
+        let statistics = UnsafeMutablePointer<Float>.allocate(capacity: 2)
+        statistics.update(repeating: 0, count: 2)
+        defer { statistics.deallocate() }
+        let statisticsBuffer = UnsafeMutableBufferPointer(start: statistics, count: 2)
+        var statisticsReduction: (any PendingReduction)? = nil
         if count > 0 {
             let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
             let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
             let outputs = model(Variable(x))
             let value = loss(outputs, y)
-            value.backward()
-            localLoss = value.value.scalarValue * Double(count)
-            if reportsAccuracy { localCorrect = accuracy(logits: outputs.value, labels: y) * Double(count) }
+            statistics[0] = Float(value.value.scalarValue * Double(count))
+            if reportsAccuracy { statistics[1] = Float(accuracy(logits: outputs.value, labels: y) * Double(count)) }
+            statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
+            // Buckets are reduced during the backward pass, as their gradients become final.
+            value.backward(nil) { buckets.gradientReady($0) }
+        } else {
+            statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
         }
-        // The local gradient is a mean over `count` samples: weight it by count / total, then sum.
-        // The loss and accuracy sums ride along at the end of the same buffer (one collective per step).
-        let parameters = model.parameters
-        let weight = Float(count) / Float(total)
-        let gradientCount = parameters.reduce(0) { $0 + $1.value.count }
-        var reduction = [Float](repeating: 0, count: gradientCount + 2)
-        reduction.withUnsafeMutableBufferPointer { buffer in
-            var offset = 0
-            for p in parameters {
-                let n = p.value.count
-                if let g = p.grad {
-                    let g32 = g.cast(to: .float32).contiguous()
-                    g32.withUnsafeBufferPointer(as: Float.self) { src in
-                        for i in 0..<n { buffer[offset + i] = src[i] * weight }
-                    }
-                } else {
-                    for i in 0..<n { buffer[offset + i] = 0 }
-                }
-                offset += n
-            }
-            buffer[gradientCount] = Float(localLoss)
-            buffer[gradientCount + 1] = Float(localCorrect)
-            communicator.allreduceSum(buffer)
-            offset = 0
-            for p in parameters {
-                let n = p.value.count
-                let g = Tensor.uninitialized(p.value.shape, dtype: .float32)
-                g.storage.pointer.assumingMemoryBound(to: Float.self).update(from: buffer.baseAddress! + offset, count: n)
-                p.grad = p.value.dtype == .float32 ? g : g.cast(to: p.value.dtype)
-                offset += n
-            }
-        }
+        buckets.finishStep()
+        statisticsReduction?.wait()
         optimizer.step()
         step += 1
-        return (Double(reduction[gradientCount]) / Double(total), Double(reduction[gradientCount + 1]).rounded())
+        return (Double(statistics[0]) / Double(total), Double(statistics[1]).rounded())
     }
 
     /// A checksum of the parameters on every member (equal values mean the replicas agree).

@@ -77,14 +77,16 @@ public final class Trainer {
     /// Trains for `epochs` passes over `data`, shuffled each epoch from `seed`.
     /// Throws ``TrainingError/nonFiniteLoss(epoch:batch:step:value:)`` if the loss becomes NaN or infinite.
     @discardableResult
+    /// `startEpoch` resumes a run (see ``Checkpoint``): epochs before it are skipped, later ones
+    /// keep their shuffle order.
     public func fit(_ data: DataSet, epochs: Int, batchSize: Int, seed: UInt64 = 0, shuffle: Bool = true,
-                    validation: DataSet? = nil, listeners: [any TrainingListener] = []) throws -> [EpochResult] {
+                    validation: DataSet? = nil, listeners: [any TrainingListener] = [], startEpoch: Int = 0) throws -> [EpochResult] {
         var history: [EpochResult] = []
         let distributed = (communicator?.size ?? 1) > 1 ? communicator : nil
         if let distributed { synchronizeParameters(distributed) }
         let batchesPerEpoch = (data.count + batchSize - 1) / batchSize
         for listener in listeners { listener.trainingDidStart(epochs: epochs, batchesPerEpoch: batchesPerEpoch) }
-        for epoch in 0..<epochs {
+        for epoch in Swift.min(startEpoch, epochs)..<epochs {
             model.setTraining(true)
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, correct = 0.0, samples = 0

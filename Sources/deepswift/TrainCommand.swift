@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
     @Flag(help: "mlp-mnist, lenet-mnist: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
     var distributed = false
+    @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint (.npz) after every epoch (rank 0).") var checkpoint: String?
+    @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint (on any number of ranks).") var resume: String?
 
     func run() throws {
         compute.apply()
@@ -67,14 +69,22 @@ struct TrainCommand: ParsableCommand {
         }
         // Only rank 0 talks.
         func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }
+        var startEpoch = 0
+        if let resume {
+            do { startEpoch = try Checkpoint.restore(from: resume, into: trainer) } catch let error as DataError {
+                throw ValidationError(error.description)
+            }
+            say("resuming from \(resume): \(startEpoch) of \(epochs) epochs done")
+        }
         let timer = WarmupTimer()
         var listeners: [any TrainingListener] = [timer]
         if !quiet && isRoot { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
+        if let checkpoint, isRoot { listeners.append(CheckpointWriter(path: checkpoint, trainer: trainer, startEpoch: startEpoch)) }
         say("training \(model): \(network.parameterCount) parameters, \(train.count) samples, batch \(batchSize), \(ThreadSettings.numThreads) threads"
             + (ranks > 1 ? " × \(ranks) ranks" : ""))
-        let history = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed, listeners: listeners)
+        let history = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed, listeners: listeners, startEpoch: startEpoch)
         let trainSeconds = timer.secondsAfterFirstStep
-        let samples = epochs * train.count - timer.firstBatchSize
+        let samples = Swift.max(0, epochs - startEpoch) * train.count - timer.firstBatchSize
         if ranks > 1 {
             let sums = trainer.parameterChecksums()
             if sums.contains(where: { $0 != sums[0] }) {

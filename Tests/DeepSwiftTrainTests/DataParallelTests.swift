@@ -88,3 +88,117 @@ import Testing
         for rank in 0..<3 { #expect(results.weights[rank] == [3, 3, 5, 7, 8, 0, 10, 20]) }
     }
 }
+
+@Suite struct CheckpointTests {
+    /// Two epochs straight equal one epoch, a checkpoint, and a resumed second epoch — also when
+    /// the second epoch runs on two data-parallel members instead of one.
+    @Test func resumingContinuesTheSameRunOnAnyNumberOfMembers() throws {
+        let straight = DataParallelTests.model(seed: 1)
+        _ = try DataParallelTests.train(straight, communicator: nil)   // 2 epochs
+        let expected = FlatParameters.gather(straight.parameters)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("deepswift-ckpt-\(UUID()).npz").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = DataParallelTests.model(seed: 1)
+        let trainer = Trainer(model: first, optimizer: Adam(first.parameters, learningRate: 1e-2)) { Losses.softmaxCrossEntropy(logits: $0, labels: $1) }
+        _ = try trainer.fit(DataParallelTests.data(), epochs: 1, batchSize: 12, seed: 7,
+                            listeners: [CheckpointWriter(path: path, trainer: trainer)])
+
+        // Resume on one member.
+        let again = DataParallelTests.model(seed: 99)
+        let resumed = Trainer(model: again, optimizer: Adam(again.parameters, learningRate: 1e-2)) { Losses.softmaxCrossEntropy(logits: $0, labels: $1) }
+        #expect(try Checkpoint.restore(from: path, into: resumed) == 1)
+        _ = try resumed.fit(DataParallelTests.data(), epochs: 2, batchSize: 12, seed: 7, startEpoch: 1)
+        expectClose(Tensor(FlatParameters.gather(again.parameters)), Tensor(expected), rtol: 1e-6, atol: 1e-6, "resumed on 1")
+
+        // Resume on two members.
+        let group = InProcessGroup(size: 2)
+        let results = DataParallelTests.Results(2)
+        DataParallelTests.onThreads(2) { rank in
+            let network = DataParallelTests.model(seed: 500 + UInt64(rank))
+            let t = Trainer(model: network, optimizer: Adam(network.parameters, learningRate: 1e-2)) { Losses.softmaxCrossEntropy(logits: $0, labels: $1) }
+            t.communicator = group.members[rank]
+            let start = try! Checkpoint.restore(from: path, into: t)
+            _ = try! t.fit(DataParallelTests.data(), epochs: 2, batchSize: 12, seed: 7, startEpoch: start)
+            results.weights[rank] = FlatParameters.gather(network.parameters)
+        }
+        for rank in 0..<2 { expectClose(Tensor(results.weights[rank]), Tensor(expected), rtol: 1e-5, atol: 1e-5, "resumed on 2, rank \(rank)") }
+
+        // A checkpoint of another model names the mismatch.
+        let other = Sequential { Dense(6, 4, seed: 1) }
+        let wrong = Trainer(model: other, optimizer: Adam(other.parameters)) { Losses.softmaxCrossEntropy(logits: $0, labels: $1) }
+        #expect(throws: DataError.self) { try Checkpoint.restore(from: path, into: wrong) }
+    }
+}
+
+/// `mpirun` jobs of the real command-line tool (skipped where OpenMPI or the built tool is missing).
+@Suite(.serialized) struct MPIJobTests {
+    static let root = URL(fileURLWithPath: Fixtures.directory.path).deletingLastPathComponent().deletingLastPathComponent()
+    static var tool: String { root.appendingPathComponent(".build/debug/deepswift").path }
+    static var mpirun: String? { ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) } }
+
+    static func launch(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun!)
+        process.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "mpi_yield_when_idle", "1"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// A rank killed with SIGKILL makes the whole job exit non-zero within seconds (no hang).
+    @Test func aKilledRankEndsTheJobQuickly() throws {
+        guard mpirunAvailable() else { return }
+        let started = Date()
+        let job = try Self.launch(["-np", "2", Self.tool, "bench", "allreduce", "--count", "100000", "--runs", "1000000"])
+        // Wait for the two ranks to exist, then kill one.
+        var pids: [Int32] = []
+        for _ in 0..<100 where pids.count < 2 {
+            Thread.sleep(forTimeInterval: 0.1)
+            pids = Self.children(of: job.processIdentifier)
+        }
+        #expect(pids.count >= 1, "the ranks did not start")
+        if let victim = pids.first { kill(victim, SIGKILL) }
+        let killedAt = Date()
+        while job.isRunning && Date().timeIntervalSince(killedAt) < 20 { Thread.sleep(forTimeInterval: 0.1) }
+        let ended = !job.isRunning
+        if !ended { job.terminate() }
+        #expect(ended, "the job still ran 20 s after a rank was killed")
+        if ended { #expect(job.terminationStatus != 0) }
+        _ = started
+    }
+
+    func mpirunAvailable() -> Bool {
+        guard Self.mpirun != nil, FileManager.default.isExecutableFile(atPath: Self.tool) else {
+            print("MPIJobTests skipped: mpirun or \(Self.tool) missing")
+            return false
+        }
+        return true
+    }
+
+    /// Descendant processes of `pid` whose command is the tool (read from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var result: [Int32] = []
+        for entry in entries {
+            guard let p = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8),
+                  let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8) else { continue }
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            guard fields.count > 2, let parent = Int32(fields[1]) else { continue }
+            if cmd.contains("deepswift") && cmd.contains("allreduce") && (parent == pid || isDescendant(parent, of: pid)) { result.append(p) }
+        }
+        return result
+    }
+
+    static func isDescendant(_ p: Int32, of ancestor: Int32) -> Bool {
+        var current = p
+        for _ in 0..<8 {
+            guard current > 1, let stat = try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8),
+                  let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 2, let parent = Int32(fields[1]) else { return false }
+            if parent == ancestor { return true }
+            current = parent
+        }
+        return false
+    }
+}

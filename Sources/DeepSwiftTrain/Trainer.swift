@@ -52,6 +52,10 @@ public final class Trainer {
     /// identical optimizer step. `batchSize` stays the global batch, so results do not depend on
     /// the number of members (exactly so for models without dropout or batch statistics).
     public var communicator: (any Communicator)?
+    /// DL4J-style parameter averaging instead of gradient averaging: each member takes optimizer
+    /// steps on its own slice alone and the members' parameters are averaged every this many steps
+    /// (nil: average gradients every step, the exact default).
+    public var parameterAveragingInterval: Int?
     /// Gradient buckets of data-parallel steps, kept from step to step.
     private var buckets: GradientBuckets?
 
@@ -93,7 +97,9 @@ public final class Trainer {
             let batches = data.batches(size: batchSize, shuffleSeed: shuffle ? seed : nil, epoch: epoch)
             for (index, batch) in batches.enumerated() {
                 let value: Double, batchCorrect: Double
-                if let distributed {
+                if let distributed, let interval = parameterAveragingInterval {
+                    (value, batchCorrect) = averagingStep(batch, distributed, interval: interval)
+                } else if let distributed {
                     (value, batchCorrect) = distributedStep(batch, distributed)
                 } else {
                     let (v, outputs) = trainStep(batch.features, batch.labels)
@@ -128,6 +134,8 @@ public final class Trainer {
             for listener in listeners { listener.epochDidEnd(result) }
             if listeners.contains(where: { $0.shouldStop(after: result) }) { break }
         }
+        // Parameter averaging ends with one last average, so that every member holds the same model.
+        if let distributed, parameterAveragingInterval != nil { averageParameters(distributed) }
         model.setTraining(false)
         return history
     }
@@ -175,6 +183,35 @@ public final class Trainer {
         optimizer.step()
         step += 1
         return (Double(statistics[0]) / Double(total), Double(statistics[1]).rounded())
+    }
+
+    /// Parameter averaging: a local step on this member's slice; every `interval` steps the
+    /// parameters are replaced by their mean over the members.
+    func averagingStep(_ batch: DataSet.Batch, _ communicator: any Communicator, interval: Int) -> (loss: Double, correct: Double) {
+        let total = batch.count, members = communicator.size, rank = communicator.rank
+        let first = total * rank / members, count = total * (rank + 1) / members - first
+        var statistics: [Double] = [0, 0]
+        if count > 0 {
+            let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
+            let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
+            let (value, outputs) = trainStep(x, y)
+            statistics = [value * Double(count), reportsAccuracy ? accuracy(logits: outputs, labels: y) * Double(count) : 0]
+        } else {
+            step += 1
+        }
+        if step % Swift.max(1, interval) == 0 { averageParameters(communicator) }
+        let sums = communicator.allreduceSum(statistics)
+        return (sums[0] / Double(total), sums[1])
+    }
+
+    /// Replaces the parameters by their mean over the members.
+    func averageParameters(_ communicator: any Communicator) {
+        let parameters = model.parameters
+        var flat = FlatParameters.gather(parameters)
+        flat.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
+        let scale = 1 / Float(communicator.size)
+        for i in flat.indices { flat[i] *= scale }
+        FlatParameters.scatter(flat, into: parameters)
     }
 
     /// A checksum of the parameters on every member (equal values mean the replicas agree).

@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
     @Flag(help: "mlp-mnist, lenet-mnist: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
     var distributed = false
+    @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
+    var averageEvery: Int?
     @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint (.npz) after every epoch (rank 0).") var checkpoint: String?
     @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint (on any number of ranks).") var resume: String?
 
@@ -66,6 +68,10 @@ struct TrainCommand: ParsableCommand {
                 ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / ranks)
             }
             trainer.communicator = world
+            if let averageEvery {
+                guard averageEvery > 0 else { throw ValidationError("--average-every must be positive, got \(averageEvery)") }
+                trainer.parameterAveragingInterval = averageEvery
+            }
         }
         // Only rank 0 talks.
         func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }

@@ -254,3 +254,33 @@ import Testing
         return false
     }
 }
+
+@Suite struct ParameterAveragingTests {
+    static func run(_ network: Sequential, _ communicator: (any Communicator)?, interval: Int?) throws {
+        let trainer = Trainer(model: network, optimizer: SGD(network.parameters, learningRate: 0.1)) {
+            Losses.softmaxCrossEntropy(logits: $0, labels: $1)
+        }
+        trainer.communicator = communicator
+        trainer.parameterAveragingInterval = interval
+        _ = try trainer.fit(DataParallelTests.data(), epochs: 2, batchSize: 12, seed: 7)
+    }
+
+    /// With plain SGD, equal slices and averaging after every step, parameter averaging is the same
+    /// update as gradient averaging; with a longer interval the members still end identical.
+    @Test func averagingEveryStepEqualsGradientAveragingForSGD() throws {
+        let single = DataParallelTests.model(seed: 1)
+        try Self.run(single, nil, interval: nil)
+        let expected = FlatParameters.gather(single.parameters)
+        for interval in [1, 3] {
+            let group = InProcessGroup(size: 2)
+            let results = DataParallelTests.Results(2)
+            DataParallelTests.onThreads(2) { rank in
+                let network = DataParallelTests.model(seed: 1 + UInt64(rank) * 7)
+                try! Self.run(network, group.members[rank], interval: interval)
+                results.weights[rank] = FlatParameters.gather(network.parameters)
+            }
+            #expect(results.weights[0] == results.weights[1], "members differ after averaging every \(interval)")
+            if interval == 1 { expectClose(Tensor(results.weights[0]), Tensor(expected), rtol: 1e-5, atol: 1e-5, "interval 1") }
+        }
+    }
+}

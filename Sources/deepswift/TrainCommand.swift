@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     var distributed = false
     @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
     var averageEvery: Int?
+    @Option(help: "--distributed: exit when no batch finishes for this many seconds (a hung peer); 0 disables.") var timeout = 300.0
     @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint (.npz) after every epoch (rank 0).") var checkpoint: String?
     @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint (on any number of ranks).") var resume: String?
 
@@ -86,6 +87,12 @@ struct TrainCommand: ParsableCommand {
         var listeners: [any TrainingListener] = [timer]
         if !quiet && isRoot { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
         if let checkpoint, isRoot { listeners.append(CheckpointWriter(path: checkpoint, trainer: trainer, startEpoch: startEpoch)) }
+        var watchdog: Watchdog? = nil
+        if distributed && timeout > 0, let world = trainer.communicator {
+            watchdog = Watchdog(seconds: timeout, label: "rank \(world.rank)")
+            listeners.append(watchdog!)
+        }
+        defer { watchdog?.stop() }
         say("training \(model): \(network.parameterCount) parameters, \(train.count) samples, batch \(batchSize), \(ThreadSettings.numThreads) threads"
             + (ranks > 1 ? " × \(ranks) ranks" : ""))
         let history = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed, listeners: listeners, startEpoch: startEpoch)

@@ -221,6 +221,37 @@ import Testing
         #expect(fault.status == 0, "a killed rank must end the job non-zero within 20 s: \(fault.output)")
     }
 
+    /// A rank that hangs (SIGSTOP, not dead) blocks its peers' collectives; their watchdog
+    /// (`--timeout`) ends them, and with them the job, with a message saying why.
+    @Test func aHungRankIsCaughtByTheWatchdog() throws {
+        guard mpirunAvailable(), let data = Fixtures.mnistDirectory else { return }
+        let output = Pipe()
+        let job = Process()
+        job.executableURL = URL(fileURLWithPath: Self.mpirun!)
+        job.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "mpi_yield_when_idle", "1", "-np", "2", Self.tool, "train", "mlp-mnist",
+                         "--distributed", "--epochs", "50", "--timeout", "3", "--quiet", "--data", data]
+        job.standardOutput = output
+        job.standardError = output
+        try job.run()
+        var ranks: [Int32] = []
+        for _ in 0..<200 where ranks.count < 2 {
+            Thread.sleep(forTimeInterval: 0.1)
+            ranks = Self.children(of: job.processIdentifier, matching: "mlp-mnist")
+        }
+        #expect(ranks.count == 2, "the ranks did not start")
+        Thread.sleep(forTimeInterval: 4)   // MNIST loaded, training under way
+        if let hung = ranks.last { kill(hung, SIGSTOP) }
+        let stoppedAt = Date()
+        while job.isRunning && Date().timeIntervalSince(stoppedAt) < 30 { Thread.sleep(forTimeInterval: 0.2) }
+        let ended = !job.isRunning
+        for rank in ranks { kill(rank, SIGKILL) }
+        if !ended { job.terminate() }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(ended, "the job still ran 30 s after a rank hung")
+        if ended { #expect(job.terminationStatus != 0) }
+        #expect(text.contains("no training progress"), "the watchdog's message: \(text.suffix(600))")
+    }
+
     func mpirunAvailable() -> Bool {
         guard Self.mpirun != nil, FileManager.default.isExecutableFile(atPath: Self.tool) else {
             print("MPIJobTests skipped: mpirun or \(Self.tool) missing")
@@ -230,7 +261,7 @@ import Testing
     }
 
     /// Descendant processes of `pid` whose command is the tool (read from /proc).
-    static func children(of pid: Int32) -> [Int32] {
+    static func children(of pid: Int32, matching word: String = "allreduce") -> [Int32] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var result: [Int32] = []
         for entry in entries {
@@ -238,7 +269,7 @@ import Testing
                   let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8) else { continue }
             let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
             guard fields.count > 2, let parent = Int32(fields[1]) else { continue }
-            if cmd.contains("deepswift") && cmd.contains("allreduce") && (parent == pid || isDescendant(parent, of: pid)) { result.append(p) }
+            if cmd.contains("deepswift") && cmd.contains(word) && (parent == pid || isDescendant(parent, of: pid)) { result.append(p) }
         }
         return result
     }

@@ -35,8 +35,17 @@ public enum Gradients {
             stack.append(contentsOf: node.inputs)
         }
         nodes.sort { $0.sequence > $1.sequence }
+        // A parameter used several times has several leaves: it is reported once, after the last.
+        var uses: [ObjectIdentifier: Int] = [:]
+        if parameterGradientReady != nil {
+            for node in nodes { if let p = node.parameter { uses[ObjectIdentifier(p), default: 0] += 1 } }
+        }
         root.gradient = seed
         for node in nodes {
+            if parameterGradientReady != nil, let p = node.parameter, node.gradient == nil {
+                uses[ObjectIdentifier(p)]! -= 1
+                if uses[ObjectIdentifier(p)] == 0 && p.grad != nil { parameterGradientReady?(p) }
+            }
             let inputGradients: [Tensor?]
             if let jointVJP = node.jointVJP {
                 // A multi-output primitive: its projections (created later) have deposited their gradients.
@@ -50,7 +59,10 @@ public enum Gradients {
                 node.gradient = nil  // release as we go
                 if let parameter = node.parameter {
                     parameter.accumulate(g)
-                    parameterGradientReady?(parameter)
+                    if parameterGradientReady != nil {
+                        uses[ObjectIdentifier(parameter)]! -= 1
+                        if uses[ObjectIdentifier(parameter)] == 0 { parameterGradientReady?(parameter) }
+                    }
                     continue
                 }
                 if let index = node.outputIndex {

@@ -1,111 +1,89 @@
 import DeepSwiftAutodiff
 import DeepSwiftTensor
 
-/// The gradients of a data-parallel step in flat float32 buckets of about 2 MB, each reduced
-/// across the members as soon as all its parameters' gradients are final — while the backward
-/// pass is still computing the earlier layers' gradients (parameters are bucketed in reverse
-/// order, the order backward produces them). Every member forms the same buckets and starts them
-/// in the same order, as collective operations require.
-final class GradientBuckets: @unchecked Sendable {
-    struct Bucket {
-        var parameters: [Int]            // indices into the parameter list
-        var offsets: [Int]               // start of each parameter in the bucket
-        var count: Int
-        var buffer: UnsafeMutablePointer<Float>
-    }
-
+/// Averages the gradients of a data-parallel step across the members while the backward pass is
+/// still running: as soon as a parameter's gradient is final (reported by
+/// `backward(_:parameterGradientReady:)`), it is scaled in place and its sum over the members is
+/// started (`MPI_Iallreduce`) directly on the gradient's storage — no copies into staging buffers.
+/// Reductions start in one fixed order on every member — reverse parameter order, the order the
+/// backward pass usually finishes them — as collectives require (a member with an empty slice, or
+/// a parameter finished out of order, just waits for its turn); parameters without a gradient are
+/// reduced as zeros at the end.
+///
+/// ``Trainer`` uses it for data-parallel steps; a hand-written loop can too:
+/// ```swift
+/// let buckets = GradientBuckets(parameters: model.parameters, communicator: world)
+/// buckets.beginStep(weight: 1 / Float(world.size))
+/// loss.backward(nil) { buckets.gradientReady($0) }
+/// buckets.finishStep()          // parameters now hold the averaged gradients
+/// ```
+public final class GradientBuckets: @unchecked Sendable {
     let parameters: [Parameter]
-    private(set) var buckets: [Bucket] = []
-    private var bucketOf: [ObjectIdentifier: (bucket: Int, slot: Int)] = [:]
-    private var remaining: [Int] = []
-    private var pending: [(any PendingReduction)?] = []
-    private var nextToStart = 0
-    private var ready: [Bool] = []
-    var weight: Float = 1
     let communicator: any Communicator
+    private var index: [ObjectIdentifier: Int] = [:]
+    private var started: [Bool] = []
+    private var ready: [Bool] = []
+    /// The next parameter (counting from the last) whose reduction may start.
+    private var cursor = 0
+    private var pending: [any PendingReduction] = []
+    private var weight: Float = 1
 
-    static let targetFloats = 512 * 1024
-
-    init(parameters: [Parameter], communicator: any Communicator) {
+    public init(parameters: [Parameter], communicator: any Communicator) {
         self.parameters = parameters
         self.communicator = communicator
-        var current: [Int] = [], offsets: [Int] = [], count = 0
-        func close() {
-            guard !current.isEmpty else { return }
-            buckets.append(Bucket(parameters: current, offsets: offsets, count: count,
-                                  buffer: UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))))
-            current = []; offsets = []; count = 0
-        }
-        for index in parameters.indices.reversed() {
-            current.append(index)
-            offsets.append(count)
-            count += parameters[index].value.count
-            if count >= Self.targetFloats { close() }
-        }
-        close()
-        for (b, bucket) in buckets.enumerated() {
-            for (slot, index) in bucket.parameters.enumerated() { bucketOf[ObjectIdentifier(parameters[index])] = (b, slot) }
-        }
+        for (i, p) in parameters.enumerated() { index[ObjectIdentifier(p)] = i }
     }
-
-    deinit { for bucket in buckets { bucket.buffer.deallocate() } }
 
     func matches(_ parameters: [Parameter]) -> Bool {
         parameters.count == self.parameters.count && zip(parameters, self.parameters).allSatisfy { $0 === $1 }
     }
 
-    func beginStep(weight: Float) {
+    /// Starts a step; every local gradient is multiplied by `weight` before the sum.
+    public func beginStep(weight: Float) {
         self.weight = weight
-        remaining = buckets.map(\.parameters.count)
-        ready = buckets.map { _ in false }
-        pending = buckets.map { _ in nil }
-        nextToStart = 0
+        started = parameters.map { _ in false }
+        ready = parameters.map { _ in false }
+        cursor = parameters.count - 1
+        pending = []
     }
 
-    /// A parameter's gradient is final: copy it (weighted) into its bucket; start the buckets that
-    /// are complete, in bucket order.
-    func gradientReady(_ parameter: Parameter) {
-        guard let (b, slot) = bucketOf[ObjectIdentifier(parameter)] else { return }
-        copy(parameter, into: buckets[b], slot: slot)
-        remaining[b] -= 1
-        if remaining[b] == 0 { ready[b] = true }
-        startReadyBuckets()
+    /// A parameter's gradient is final: scale it and start its reduction.
+    public func gradientReady(_ parameter: Parameter) {
+        guard let i = index[ObjectIdentifier(parameter)], !started[i] else { return }
+        ready[i] = true
+        while cursor >= 0 && ready[cursor] {
+            start(cursor)
+            cursor -= 1
+        }
         communicator.progress()
     }
 
-    private func copy(_ parameter: Parameter, into bucket: Bucket, slot: Int) {
-        let n = parameter.value.count, out = bucket.buffer + bucket.offsets[slot]
-        guard let g = parameter.grad else { out.update(repeating: 0, count: n); return }
-        let g32 = g.cast(to: .float32).contiguous()
+    private func start(_ i: Int) {
+        let p = parameters[i]
+        // Take the gradient out of the parameter first, so that the scaling below finds its storage
+        // uniquely referenced and works in place instead of copying it.
+        var g = p.grad.map { $0.dtype == .float32 ? $0 : $0.cast(to: .float32) } ?? Tensor.zeros(p.value.shape)
+        p.grad = nil
         let w = weight
-        g32.withUnsafeBufferPointer(as: Float.self) { src in for i in 0..<n { out[i] = src[i] * w } }
+        // Scales in place; makes the storage unique and contiguous, so that it can be reduced in place.
+        g.withUnsafeMutableBufferPointer(as: Float.self) { buffer in
+            if w != 1 { for k in buffer.indices { buffer[k] *= w } }
+        }
+        p.grad = g
+        let pointer = g.storage.pointer.assumingMemoryBound(to: Float.self) + g.offset
+        pending.append(communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: pointer, count: g.count)))
+        started[i] = true
     }
 
-    private func startReadyBuckets() {
-        while nextToStart < buckets.count && ready[nextToStart] {
-            let bucket = buckets[nextToStart]
-            pending[nextToStart] = communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: bucket.buffer, count: bucket.count))
-            nextToStart += 1
+    /// After backward: reduce what was not reported (no gradient: zeros), in parameter order, then
+    /// wait for every reduction. The parameters' gradients then hold the sums.
+    public func finishStep() {
+        while cursor >= 0 {
+            start(cursor)
+            cursor -= 1
         }
-    }
-
-    /// After backward: parameters that got no gradient count as zero; wait for every bucket and
-    /// write the averaged gradients back.
-    func finishStep() {
-        for (b, bucket) in buckets.enumerated() where !ready[b] {
-            // Some parameter got no gradient this step: copy the whole bucket now (zeros for those).
-            for (slot, index) in bucket.parameters.enumerated() { copy(parameters[index], into: bucket, slot: slot) }
-            ready[b] = true
-        }
-        startReadyBuckets()
-        for (b, bucket) in buckets.enumerated() {
-            pending[b]?.wait()
-            for (slot, index) in bucket.parameters.enumerated() {
-                let p = parameters[index]
-                let g = Tensor.uninitialized(p.value.shape, dtype: .float32)
-                g.storage.pointer.assumingMemoryBound(to: Float.self).update(from: bucket.buffer + bucket.offsets[slot], count: p.value.count)
-                p.grad = p.value.dtype == .float32 ? g : g.cast(to: p.value.dtype)
-            }
-        }
+        for reduction in pending { reduction.wait() }
+        pending = []
+        for p in parameters where p.value.dtype != .float32 { p.grad = p.grad?.cast(to: p.value.dtype) }
     }
 }

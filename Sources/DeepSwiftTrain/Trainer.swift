@@ -157,8 +157,10 @@ public final class Trainer {
         let parameters = model.parameters
         if buckets == nil || !buckets!.matches(parameters) { buckets = GradientBuckets(parameters: parameters, communicator: communicator) }
         let buckets = self.buckets!
-        // The local gradient is a mean over `count` samples: weighted by count / total, then summed.
-        buckets.beginStep(weight: Float(count) / Float(total))
+        // The local gradient is a mean over `count` samples; weighting it by count / total makes the
+        // sum over the members the global mean. The weight is applied to the loss before backward
+        // (free: gradients are linear in it) rather than to every gradient afterwards.
+        buckets.beginStep(weight: 1)
         // Loss and accuracy sums, reduced alongside (a raw buffer: it must not move while in flight).
         let statistics = UnsafeMutablePointer<Float>.allocate(capacity: 2)
         statistics.update(repeating: 0, count: 2)
@@ -174,7 +176,7 @@ public final class Trainer {
             if reportsAccuracy { statistics[1] = Float(accuracy(logits: outputs.value, labels: y) * Double(count)) }
             statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
             // Buckets are reduced during the backward pass, as their gradients become final.
-            value.backward(nil) { buckets.gradientReady($0) }
+            (value * (Double(count) / Double(total))).backward(nil) { buckets.gradientReady($0) }
         } else {
             statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
         }

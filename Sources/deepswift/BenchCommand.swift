@@ -294,9 +294,12 @@ struct AllreduceBench: ParsableCommand {
         abstract: "Sum a float32 buffer across the ranks of `mpirun -np N` (median of the runs; bus bandwidth as NCCL reports it).")
     @Option(help: "Floats per rank.") var count = 10_000_000
     @Option(help: "Timed runs.") var runs = 10
+    @Option(help: "Also time the training path's gradient reduction (buckets, copies, MPI_Iallreduce) for this model's parameters: mlp-mnist or lenet-mnist.")
+    var model: String?
 
     func run() throws {
         let world = try MPICommunicator()
+        if let model { return try gradientPath(world, model) }
         var buffer = [Float](repeating: 1, count: count)
         buffer.withUnsafeMutableBufferPointer { world.allreduceSum($0) }   // warm-up
         var times: [Double] = []
@@ -309,7 +312,42 @@ struct AllreduceBench: ParsableCommand {
         guard world.rank == 0 else { return }
         let median = times.sorted()[times.count / 2]
         let bytes = Double(count * 4), n = Double(world.size)
+        _ = n
         print(jsonLine([("op", .string("allreduce")), ("count", .int(count)), ("ranks", .int(world.size)), ("median_ms", .double4(median * 1e3)),
                         ("bus_gb_per_s", .double4(bytes * 2 * (n - 1) / n / median / 1e9))]))
+    }
+}
+
+extension AllreduceBench {
+    /// The data-parallel step's gradient reduction alone (no forward or backward) against a plain
+    /// allreduce of as many floats.
+    func gradientPath(_ world: MPICommunicator, _ model: String) throws {
+        let network = try Recipes.model(model, seed: 1)
+        let parameters = network.parameters
+        for p in parameters { p.grad = Tensor.ones(p.value.shape) }
+        let floats = parameters.reduce(0) { $0 + $1.value.count }
+        let buckets = GradientBuckets(parameters: parameters, communicator: world)
+        var plain = [Float](repeating: 1, count: floats)
+        func median(_ body: () -> Void) -> Double {
+            body()
+            var times: [Double] = []
+            for _ in 0..<Swift.max(1, runs) {
+                world.barrier()
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let path = median {
+            buckets.beginStep(weight: 1)
+            for p in parameters.reversed() { buckets.gradientReady(p) }
+            buckets.finishStep()
+        }
+        let reference = median { plain.withUnsafeMutableBufferPointer { world.allreduceSum($0) } }
+        guard world.rank == 0 else { return }
+        print(jsonLine([("op", .string("gradient-allreduce")), ("model", .string(model)), ("count", .int(floats)), ("ranks", .int(world.size)),
+                        ("training_path_ms", .double4(path * 1e3)), ("plain_allreduce_ms", .double4(reference * 1e3)),
+                        ("bandwidth_ratio", .double4(reference / path))]))
     }
 }

@@ -51,23 +51,7 @@ public struct DataSet: Sendable {
     /// Minibatches in order, or shuffled with a permutation drawn from `(shuffleSeed, epoch)` —
     /// the same seed and epoch always give the same order.
     public func batches(size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false) -> [Batch] {
-        tensorCheck(size > 0, "DataSet.batches: batch size must be positive, got \(size)")
-        let order = shuffleSeed.map { DataSet.epochOrder(count: count, seed: $0, epoch: epoch) }
-        var result: [Batch] = []
-        var start = 0
-        while start < count {
-            let n = Swift.min(size, count - start)
-            if n < size && dropLast { break }
-            if let order {
-                let indices = Tensor(Array(order[start..<(start + n)]))
-                result.append(Batch(features: features.indexSelect(axis: 0, indices: indices),
-                                    labels: labels.indexSelect(axis: 0, indices: indices)))
-            } else {
-                result.append(Batch(features: features.narrowed(axis: 0, start: start, length: n).contiguous(),
-                                    labels: labels.narrowed(axis: 0, start: start, length: n).contiguous()))
-            }
-            start += n
-        }
-        return result
+        MultiDataSet(features: [features], labels: [labels]).batches(size: size, shuffleSeed: shuffleSeed, epoch: epoch, dropLast: dropLast)
+            .map { Batch(features: $0.features[0], labels: $0.labels[0]) }
     }
 }

@@ -30,7 +30,7 @@ public struct MultiDataSet: Sendable {
     /// Minibatches, shuffled with a permutation drawn from `(shuffleSeed, epoch)` (same order as
     /// ``DataSet/batches(size:shuffleSeed:epoch:dropLast:)`` for the same seed and epoch).
     public func batches(size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropLast: Bool = false) -> [Batch] {
-        tensorCheck(size > 0, "MultiDataSet.batches: batch size must be positive, got \(size)")
+        tensorCheck(size > 0, "batches: batch size must be positive, got \(size)")
         let order = shuffleSeed.map { DataSet.epochOrder(count: count, seed: $0, epoch: epoch) }
         var result: [Batch] = []
         var start = 0

@@ -233,20 +233,26 @@ import Testing
         job.standardOutput = output
         job.standardError = output
         try job.run()
-        var ranks: [Int32] = []
-        for _ in 0..<200 where ranks.count < 2 {
-            Thread.sleep(forTimeInterval: 0.1)
-            ranks = Self.children(of: job.processIdentifier, matching: "mlp-mnist")
+        // Rank 0 prints its "training ..." line once MPI is up, the data loaded and its watchdog set.
+        var text = ""
+        let reader = output.fileHandleForReading
+        while !text.contains("training mlp-mnist") {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
         }
-        #expect(ranks.count == 2, "the ranks did not start")
-        Thread.sleep(forTimeInterval: 4)   // MNIST loaded, training under way
-        if let hung = ranks.last { kill(hung, SIGSTOP) }
+        let ranks = Self.children(of: job.processIdentifier, matching: "mlp-mnist")
+        #expect(ranks.count == 2, "the ranks did not start: \(text)")
+        // Hang rank 1 (SIGSTOP): rank 0 then waits in a collective until its watchdog fires.
+        let hung = ranks.first { (try? String(contentsOfFile: "/proc/\($0)/environ", encoding: .utf8))?.contains("OMPI_COMM_WORLD_RANK=1") == true }
+        Thread.sleep(forTimeInterval: 0.5)
+        if let hung { kill(hung, SIGSTOP) }
         let stoppedAt = Date()
         while job.isRunning && Date().timeIntervalSince(stoppedAt) < 30 { Thread.sleep(forTimeInterval: 0.2) }
         let ended = !job.isRunning
         for rank in ranks { kill(rank, SIGKILL) }
         if !ended { job.terminate() }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if ended { text += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self) }
         #expect(ended, "the job still ran 30 s after a rank hung")
         if ended { #expect(job.terminationStatus != 0) }
         #expect(text.contains("no training progress"), "the watchdog's message: \(text.suffix(600))")

@@ -161,12 +161,9 @@ public final class Trainer {
         // sum over the members the global mean. The weight is applied to the loss before backward
         // (free: gradients are linear in it) rather than to every gradient afterwards.
         buckets.beginStep(weight: 1)
-        // Loss and accuracy sums, reduced alongside (a raw buffer: it must not move while in flight).
-        let statistics = UnsafeMutablePointer<Float>.allocate(capacity: 2)
-        statistics.update(repeating: 0, count: 2)
-        defer { statistics.deallocate() }
-        let statisticsBuffer = UnsafeMutableBufferPointer(start: statistics, count: 2)
-        var statisticsReduction: (any PendingReduction)? = nil
+        // Loss and accuracy sums, reduced after the gradients (reducing them between forward and
+        // backward would add a point where the members wait for each other).
+        var statistics: [Float] = [0, 0]
         if count > 0 {
             let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
             let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
@@ -174,14 +171,11 @@ public final class Trainer {
             let value = loss(outputs, y)
             statistics[0] = Float(value.value.scalarValue * Double(count))
             if reportsAccuracy { statistics[1] = Float(accuracy(logits: outputs.value, labels: y) * Double(count)) }
-            statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
-            // Buckets are reduced during the backward pass, as their gradients become final.
+            // Gradients are reduced during the backward pass, as they become final.
             (value * (Double(count) / Double(total))).backward(nil) { buckets.gradientReady($0) }
-        } else {
-            statisticsReduction = communicator.startAllreduceSum(statisticsBuffer)
         }
         buckets.finishStep()
-        statisticsReduction?.wait()
+        statistics.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
         optimizer.step()
         step += 1
         return (Double(statistics[0]) / Double(total), Double(statistics[1]).rounded())

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("image-size"), help: "image-folder: images are resized to this height and width.") var imageSize = 64
     @Option(help: "image-folder: the network: simple-cnn, lenet (28×28 gray) or resnet18.") var network = "simple-cnn"
     @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
-    @Flag(help: "mlp-mnist, lenet-mnist: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
+    @Flag(help: "mlp-mnist, lenet-mnist, tabular, image-folder: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
     var distributed = false
     @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
     var averageEvery: Int?
@@ -59,21 +59,7 @@ struct TrainCommand: ParsableCommand {
         let network = recipe.make(seed)
         let optimizer = Adam(network.parameters, learningRate: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         let trainer = Trainer(model: network, optimizer: optimizer, loss: Recipes.crossEntropy)
-        var ranks = 1, isRoot = true
-        if distributed {
-            let world = try MPICommunicator()
-            ranks = world.size
-            isRoot = world.rank == 0
-            // Threads per rank default to cores / ranks, so that the ranks share the machine.
-            if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
-                ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / ranks)
-            }
-            trainer.communicator = world
-            if let averageEvery {
-                guard averageEvery > 0 else { throw ValidationError("--average-every must be positive, got \(averageEvery)") }
-                trainer.parameterAveragingInterval = averageEvery
-            }
-        }
+        let (ranks, isRoot) = try joinDistributed(trainer)
         // Only rank 0 talks.
         func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }
         var startEpoch = 0
@@ -121,6 +107,23 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainCommand {
+    /// With `--distributed`: joins the MPI job, gives `trainer` the communicator and sets the
+    /// threads per rank (cores / ranks unless given). Returns the number of ranks and whether this
+    /// process is rank 0 (the one that reports).
+    func joinDistributed(_ trainer: Trainer) throws -> (ranks: Int, isRoot: Bool) {
+        guard distributed else { return (1, true) }
+        let world = try MPICommunicator()
+        if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
+            ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
+        }
+        trainer.communicator = world
+        if let averageEvery {
+            guard averageEvery > 0 else { throw ValidationError("--average-every must be positive, got \(averageEvery)") }
+            trainer.parameterAveragingInterval = averageEvery
+        }
+        return (world.size, world.rank == 0)
+    }
+
     func trainCharLSTM() throws {
         guard let path = text else { throw ValidationError("char-lstm needs --text FILE (a UTF-8 text to learn)") }
         let corpus: String
@@ -199,11 +202,17 @@ extension TrainCommand {
             classification ? Recipes.crossEntropy(logits, target) : Losses.meanSquaredError(logits.reshaped([-1]), target)
         }
         let trainer = Trainer(model: network, optimizer: optimizer, reportsAccuracy: task == .classification, loss: loss)
+        let (ranks, isRoot) = try joinDistributed(trainer)
+        guard isRoot else {
+            _ = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed)
+            return
+        }
         print("training tabular \(task.rawValue): \(data.rowCount) rows (\(train.count) train, \(test.count) test), "
               + "\(pipeline.featureNames.count) features, \(outputs) outputs, \(network.parameterCount) parameters")
         _ = try trainer.fit(train, epochs: epochs, batchSize: batchSize, seed: seed, listeners: quiet || json ? [] : [ProgressReporter(interactive: false)])
         let predictions = network.predict(test.features)
         var fields: [(String, JSONValue)] = [("model", .string("tabular")), ("task", .string(task.rawValue)), ("rows", .int(data.rowCount))]
+        if distributed { fields.append(("ranks", .int(ranks))) }
         if task == .classification {
             let acc = accuracy(logits: predictions, labels: test.labels)
             print(String(format: "test accuracy %.4f on %d rows", acc, test.count))
@@ -272,6 +281,11 @@ extension TrainCommand {
         default: throw ValidationError("--network must be simple-cnn, lenet or resnet18, got \(network)")
         }
         let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: lr ?? 1e-3), loss: Recipes.crossEntropy)
+        let (ranks, isRoot) = try joinDistributed(trainer)
+        guard isRoot else {
+            _ = try trainer.fit(train, epochs: self.epochs ?? 5, batchSize: batchSize ?? 32, seed: seed)
+            return
+        }
         print("training \(network) on \(folder.files.count) images of \(folder.classes.count) classes (\(train.count) train, \(test.count) test), "
               + "\(imageSize)×\(imageSize)\(grayscale ? " gray" : " RGB"), \(model.parameterCount) parameters")
         let timer = WarmupTimer()
@@ -291,6 +305,7 @@ extension TrainCommand {
         }
         if json {
             print(jsonLine([("model", .string("image-folder")), ("network", .string(network)), ("images", .int(folder.files.count)),
+                            ("ranks", .int(ranks)),
                             ("epochs", .int(epochs)), ("test_accuracy", .double4(evaluation.accuracy ?? 0)),
                             ("load_seconds", .double(loadSeconds)), ("train_seconds", .double(timer.secondsAfterFirstStep)),
                             ("samples_per_second", .double(Double(epochs * train.count - timer.firstBatchSize) / timer.secondsAfterFirstStep)),

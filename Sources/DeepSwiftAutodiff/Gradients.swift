@@ -98,7 +98,7 @@ extension Variable {
     /// starts reducing gradients there while the rest of the backward pass runs.
     ///
     /// ```swift
-    /// loss.backward(nil) { parameter in buckets.gradientReady(parameter) }
+    /// loss.backward(nil) { parameter in averager.gradientReady(parameter) }
     /// ```
     public func backward(_ seed: Tensor?, parameterGradientReady: ((Parameter) -> Void)?) {
         guard let node else { return }

@@ -117,7 +117,7 @@ public final class CharacterLanguageModel {
         let l = loss(windows: windows)
         l.backward()
         optimizer.step()
-        return l.value.item(as: Float.self).isFinite ? Double(l.value.item(as: Float.self)) : .nan
+        return Double(l.value.item(as: Float.self))
     }
 
     /// Continues `prime` by `length` characters, sampling from softmax(logits / temperature)

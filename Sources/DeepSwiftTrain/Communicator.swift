@@ -146,24 +146,17 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
 /// The parameters of a model as one flat float32 vector (for broadcasts, allreduces and checksums).
 public enum FlatParameters {
-    /// Copies the parameters' values (or gradients; missing gradients count as zero) into one buffer.
-    public static func gather(_ parameters: [Parameter], gradients: Bool = false) -> [Float] {
-        var flat: [Float] = []
-        flat.reserveCapacity(parameters.reduce(0) { $0 + $1.value.count })
-        for p in parameters {
-            if gradients, p.grad == nil { flat += [Float](repeating: 0, count: p.value.count); continue }
-            flat += (gradients ? p.grad! : p.value).cast(to: .float32).contiguous().scalars(as: Float.self)
-        }
-        return flat
+    /// Copies the parameters' values into one buffer.
+    public static func gather(_ parameters: [Parameter]) -> [Float] {
+        parameters.flatMap { $0.value.cast(to: .float32).contiguous().scalars(as: Float.self) }
     }
 
-    /// Writes a flat buffer back into the parameters' values or gradients.
-    public static func scatter(_ flat: [Float], into parameters: [Parameter], gradients: Bool = false) {
+    /// Writes a flat buffer back into the parameters' values.
+    public static func scatter(_ flat: [Float], into parameters: [Parameter]) {
         var offset = 0
         for p in parameters {
             let n = p.value.count
-            let part = Tensor(Array(flat[offset..<(offset + n)]), shape: p.value.shape).cast(to: p.value.dtype)
-            if gradients { p.grad = part } else { p.value = part }
+            p.value = Tensor(Array(flat[offset..<(offset + n)]), shape: p.value.shape).cast(to: p.value.dtype)
             offset += n
         }
     }

@@ -56,8 +56,8 @@ public final class Trainer {
     /// steps on its own slice alone and the members' parameters are averaged every this many steps
     /// (nil: average gradients every step, the exact default).
     public var parameterAveragingInterval: Int?
-    /// Gradient buckets of data-parallel steps, kept from step to step.
-    private var buckets: GradientBuckets?
+    /// Gradient averaging of data-parallel steps, kept from step to step.
+    private var averager: GradientAverager?
 
     public init(model: any Layer, optimizer: any Optimizer, reportsAccuracy: Bool = true, loss: @escaping LossFunction) {
         self.model = model
@@ -151,30 +151,26 @@ public final class Trainer {
     /// One data-parallel step on this member's slice of a global batch; returns the global mean
     /// loss and the global number of correct predictions.
     func distributedStep(_ batch: DataSet.Batch, _ communicator: any Communicator) -> (loss: Double, correct: Double) {
-        let total = batch.count, members = communicator.size, rank = communicator.rank
-        let first = total * rank / members, count = total * (rank + 1) / members - first
+        let total = batch.count, slice = Self.slice(of: batch, for: communicator), count = slice?.count ?? 0
         optimizer.zeroGrad()
         let parameters = model.parameters
-        if buckets == nil || !buckets!.matches(parameters) { buckets = GradientBuckets(parameters: parameters, communicator: communicator) }
-        let buckets = self.buckets!
-        // The local gradient is a mean over `count` samples; weighting it by count / total makes the
-        // sum over the members the global mean. The weight is applied to the loss before backward
-        // (free: gradients are linear in it) rather than to every gradient afterwards.
-        buckets.beginStep(weight: 1)
+        if averager == nil || !averager!.matches(parameters) { averager = GradientAverager(parameters: parameters, communicator: communicator) }
+        let averager = self.averager!
+        averager.beginStep()
         // Loss and accuracy sums, reduced after the gradients (reducing them between forward and
         // backward would add a point where the members wait for each other).
         var statistics: [Float] = [0, 0]
-        if count > 0 {
-            let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
-            let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
+        if let (x, y, _) = slice {
             let outputs = model(Variable(x))
             let value = loss(outputs, y)
             statistics[0] = Float(value.value.scalarValue * Double(count))
             if reportsAccuracy { statistics[1] = Float(accuracy(logits: outputs.value, labels: y) * Double(count)) }
-            // Gradients are reduced during the backward pass, as they become final.
-            (value * (Double(count) / Double(total))).backward(nil) { buckets.gradientReady($0) }
+            // The local gradient is a mean over `count` samples; weighting it by count / total makes
+            // the sum over the members the global mean. The weight goes on the loss (gradients are
+            // linear in it), and gradients are reduced during the backward pass as they become final.
+            (value * (Double(count) / Double(total))).backward(nil) { averager.gradientReady($0) }
         }
-        buckets.finishStep()
+        averager.finishStep()
         statistics.withUnsafeMutableBufferPointer { communicator.allreduceSum($0) }
         optimizer.step()
         step += 1
@@ -184,20 +180,27 @@ public final class Trainer {
     /// Parameter averaging: a local step on this member's slice; every `interval` steps the
     /// parameters are replaced by their mean over the members.
     func averagingStep(_ batch: DataSet.Batch, _ communicator: any Communicator, interval: Int) -> (loss: Double, correct: Double) {
-        let total = batch.count, members = communicator.size, rank = communicator.rank
-        let first = total * rank / members, count = total * (rank + 1) / members - first
+        let total = batch.count
         var statistics: [Double] = [0, 0]
-        if count > 0 {
-            let x = batch.features.narrowed(axis: 0, start: first, length: count).contiguous()
-            let y = batch.labels.narrowed(axis: 0, start: first, length: count).contiguous()
+        if let (x, y, _) = Self.slice(of: batch, for: communicator) {
             let (value, outputs) = trainStep(x, y)
-            statistics = [value * Double(count), reportsAccuracy ? accuracy(logits: outputs, labels: y) * Double(count) : 0]
+            let count = Double(x.shape[0])
+            statistics = [value * count, reportsAccuracy ? accuracy(logits: outputs, labels: y) * count : 0]
         } else {
             step += 1
         }
         if step % Swift.max(1, interval) == 0 { averageParameters(communicator) }
         let sums = communicator.allreduceSum(statistics)
         return (sums[0] / Double(total), sums[1])
+    }
+
+    /// This member's contiguous share of a global batch (nil when the batch has fewer samples than members).
+    static func slice(of batch: DataSet.Batch, for communicator: any Communicator) -> (features: Tensor, labels: Tensor, count: Int)? {
+        let total = batch.count, members = communicator.size, rank = communicator.rank
+        let first = total * rank / members, count = total * (rank + 1) / members - first
+        guard count > 0 else { return nil }
+        return (batch.features.narrowed(axis: 0, start: first, length: count).contiguous(),
+                batch.labels.narrowed(axis: 0, start: first, length: count).contiguous(), count)
     }
 
     /// Replaces the parameters by their mean over the members.

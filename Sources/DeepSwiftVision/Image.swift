@@ -133,8 +133,15 @@ public struct Image: Sendable, Equatable {
         return Data(bytes: buffer, count: Int(size))
     }
 
-    /// `[channels, height, width]` uint8 (CHW, the layout networks take).
-    public func tensor() -> Tensor {
-        Tensor(pixels, shape: [height, width, channels]).permuted([2, 0, 1]).contiguous()
+    /// The pixels plane by plane (CHW, the layout networks take) instead of interleaved (HWC).
+    public func planes() -> [UInt8] {
+        if channels == 1 { return pixels }
+        let area = width * height
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        for c in 0..<channels { for p in 0..<area { out[c * area + p] = pixels[p * channels + c] } }
+        return out
     }
+
+    /// `[channels, height, width]` uint8.
+    public func tensor() -> Tensor { Tensor(planes(), shape: [channels, height, width]) }
 }

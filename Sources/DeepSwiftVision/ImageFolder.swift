@@ -57,12 +57,9 @@ public struct ImageFolder: Sendable {
                 Parallel.forRanges(count, grain: 16) { range in
                     for i in range {
                         do {
-                            let image = try Image.read(files[i].path, channels: channels, minimumSize: (height, width))
-                                .resized(height: height, width: width)
-                            // HWC → CHW.
-                            for c in 0..<channels {
-                                for p in 0..<(height * width) { out.value[i * size + c * height * width + p] = image.pixels[p * channels + c] }
-                            }
+                            let planes = try Image.read(files[i].path, channels: channels, minimumSize: (height, width))
+                                .resized(height: height, width: width).planes()
+                            (out.value + i * size).update(from: planes, count: size)
                         } catch let error as DataError {
                             errors.value[i] = error
                         } catch {
@@ -106,7 +103,6 @@ extension ImageFolder {
             var pixels: [Float] = []
             var labels: [Int64] = []
             pixels.reserveCapacity(numbers.count * channels * height * width)
-            let plane = height * width
             for n in numbers {
                 let image: Image
                 do {
@@ -115,9 +111,7 @@ extension ImageFolder {
                     if badFiles == .skip { continue }
                     throw error
                 }
-                for c in 0..<channels {
-                    for p in 0..<plane { pixels.append(Float(image.pixels[p * channels + c]) / 255) }
-                }
+                pixels += image.planes().map { Float($0) / 255 }
                 labels.append(Int64(files[Int(n)].label))
             }
             return DataSet.Batch(features: Tensor(pixels, shape: [labels.count, channels, height, width]), labels: Tensor(labels, shape: [labels.count]))

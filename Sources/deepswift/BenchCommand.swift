@@ -294,7 +294,7 @@ struct AllreduceBench: ParsableCommand {
         abstract: "Sum a float32 buffer across the ranks of `mpirun -np N` (median of the runs; bus bandwidth as NCCL reports it).")
     @Option(help: "Floats per rank.") var count = 10_000_000
     @Option(help: "Timed runs.") var runs = 10
-    @Option(help: "Also time the training path's gradient reduction (buckets, copies, MPI_Iallreduce) for this model's parameters: mlp-mnist or lenet-mnist.")
+    @Option(help: "Also time the training path's gradient reduction (in place, parameter by parameter) for this model's parameters: mlp-mnist or lenet-mnist.")
     var model: String?
 
     func run() throws {
@@ -326,7 +326,7 @@ extension AllreduceBench {
         let parameters = network.parameters
         for p in parameters { p.grad = Tensor.ones(p.value.shape) }
         let floats = parameters.reduce(0) { $0 + $1.value.count }
-        let buckets = GradientBuckets(parameters: parameters, communicator: world)
+        let averager = GradientAverager(parameters: parameters, communicator: world)
         var plain = [Float](repeating: 1, count: floats)
         func median(_ body: () -> Void) -> Double {
             body()
@@ -340,9 +340,9 @@ extension AllreduceBench {
             return times.sorted()[times.count / 2]
         }
         let path = median {
-            buckets.beginStep(weight: 1)
-            for p in parameters.reversed() { buckets.gradientReady(p) }
-            buckets.finishStep()
+            averager.beginStep()
+            for p in parameters.reversed() { averager.gradientReady(p) }
+            averager.finishStep()
         }
         let reference = median { plain.withUnsafeMutableBufferPointer { world.allreduceSum($0) } }
         guard world.rank == 0 else { return }

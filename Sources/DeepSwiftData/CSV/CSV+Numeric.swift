@@ -31,8 +31,9 @@ extension CSV {
         let bodyStart = parser.position, firstLine = parser.line
         let body = UnsafeBufferPointer(rebasing: bytes[bodyStart...])
         let hasQuotes = body.count > 0 && memchr(body.baseAddress!, Int32(format.quote), body.count) != nil
-        if hasQuotes || format.commentPrefix != nil {
-            // Quoted numbers or comments: the general parser, one record at a time.
+        if hasQuotes || format.commentPrefix != nil || dtype != .float32 {
+            // Quoted numbers or comments, or a dtype wider than the float32 parts: the general
+            // parser, one record at a time, exact in Double.
             let table = try parse(bytes, file: file, format: format, badRecords: .fail)
             let width = table.columns.count
             var values = [Double](repeating: 0, count: table.count * width)
@@ -78,17 +79,6 @@ extension CSV {
                 c <= columns.count ? "\(c) ('\(columns[c - 1])')" : "\(c)" }, expected: f.expected, actual: f.actual)
         }
         let rows = results.reduce(0) { $0 + $1.rows }
-        guard dtype == .float32 else {
-            // Other dtypes: parse again through the exact path (float32 parts would lose digits).
-            let table = try parse(bytes, file: file, format: format, badRecords: .fail)
-            var values = [Double](repeating: 0, count: table.count * width)
-            for (r, row) in table.rows.enumerated() {
-                for (c, text) in row.enumerated() {
-                    values[r * width + c] = try number(Array(text.utf8)[...], file: file, line: table.lines[r], column: c + 1, format: format)
-                }
-            }
-            return (columns, Tensor(values, shape: [table.count, width]).cast(to: dtype))
-        }
         let tensor = Tensor.uninitialized([rows, width], dtype: .float32)
         var row = 0
         for part in results {
@@ -243,54 +233,14 @@ enum FastNumber {
         return (negative ? -value : value, i)
     }
 
-    @inline(__always)
+    /// A whole field (surrounding spaces allowed) that is a plain number, or nil.
     static func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
-        var i = 0
-        while i < n && p[i] == UInt8(ascii: " ") { i += 1 }
-        var end = n
-        while end > i && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
-        guard i < end else { return nil }
-        var negative = false
-        if p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if p[i] == UInt8(ascii: "+") { i += 1 }
-        var mantissa: UInt64 = 0, digits = 0, exponent = 0, sawDigit = false
-        while i < end, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
-            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(d); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
-            sawDigit = true
-            i += 1
-        }
-        if i < end && p[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < end, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(d); if mantissa > 0 { digits += 1 }; exponent -= 1 }
-                sawDigit = true
-                i += 1
-            }
-        }
-        guard sawDigit else { return nil }
-        if i < end && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
-            i += 1
-            var expNegative = false
-            if i < end && p[i] == UInt8(ascii: "-") { expNegative = true; i += 1 } else if i < end && p[i] == UInt8(ascii: "+") { i += 1 }
-            var e = 0, expDigits = 0
-            while i < end, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
-                if e < 100_000 { e = e * 10 + Int(d) }
-                expDigits += 1
-                i += 1
-            }
-            guard expDigits > 0 else { return nil }
-            exponent += expNegative ? -e : e
-        }
-        guard i == end, digits <= 15 else { return nil }
-        var value = Double(mantissa)
-        if mantissa == 0 {
-            value = 0
-        } else if exponent >= 0 {
-            guard exponent <= 22 else { return nil }
-            value *= powers[exponent]
-        } else {
-            guard exponent >= -22 else { return nil }
-            value /= powers[-exponent]
-        }
-        return negative ? -value : value
+        var start = 0, end = n
+        while start < end && p[start] == UInt8(ascii: " ") { start += 1 }
+        while end > start && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        guard start < end else { return nil }
+        // No delimiter inside one field: scan must stop exactly at its end.
+        guard let (value, stop) = powers.withUnsafeBufferPointer({ scan(p, start, end, 0, $0.baseAddress!) }), stop == end else { return nil }
+        return value
     }
 }

@@ -1,10 +1,11 @@
 import DeepSwiftAutodiff
 import DeepSwiftTensor
 
-/// Averages the gradients of a data-parallel step across the members while the backward pass is
-/// still running: as soon as a parameter's gradient is final (reported by
-/// `backward(_:parameterGradientReady:)`), it is scaled in place and its sum over the members is
-/// started (`MPI_Iallreduce`) directly on the gradient's storage — no copies into staging buffers.
+/// Sums the gradients of a data-parallel step over the members while the backward pass is still
+/// running: as soon as a parameter's gradient is final (reported by
+/// `backward(_:parameterGradientReady:)`), its sum over the members is started directly on the
+/// gradient's storage — no copies into staging buffers. Weight each member's loss (count / total)
+/// before backward, and the sums are the global mean gradients.
 /// Reductions start in one fixed order on every member — reverse parameter order, the order the
 /// backward pass usually finishes them — as collectives require (a member with an empty slice, or
 /// a parameter finished out of order, just waits for its turn); parameters without a gradient are
@@ -12,12 +13,12 @@ import DeepSwiftTensor
 ///
 /// ``Trainer`` uses it for data-parallel steps; a hand-written loop can too:
 /// ```swift
-/// let buckets = GradientBuckets(parameters: model.parameters, communicator: world)
-/// buckets.beginStep(weight: 1 / Float(world.size))
-/// loss.backward(nil) { buckets.gradientReady($0) }
-/// buckets.finishStep()          // parameters now hold the averaged gradients
+/// let averager = GradientAverager(parameters: model.parameters, communicator: world)
+/// averager.beginStep()
+/// (loss * (1.0 / Double(world.size))).backward(nil) { averager.gradientReady($0) }
+/// averager.finishStep()          // parameters now hold the summed (here: averaged) gradients
 /// ```
-public final class GradientBuckets: @unchecked Sendable {
+public final class GradientAverager: @unchecked Sendable {
     let parameters: [Parameter]
     let communicator: any Communicator
     private var index: [ObjectIdentifier: Int] = [:]
@@ -26,7 +27,6 @@ public final class GradientBuckets: @unchecked Sendable {
     /// The next parameter (counting from the last) whose reduction may start.
     private var cursor = 0
     private var pending: [any PendingReduction] = []
-    private var weight: Float = 1
 
     public init(parameters: [Parameter], communicator: any Communicator) {
         self.parameters = parameters
@@ -38,16 +38,15 @@ public final class GradientBuckets: @unchecked Sendable {
         parameters.count == self.parameters.count && zip(parameters, self.parameters).allSatisfy { $0 === $1 }
     }
 
-    /// Starts a step; every local gradient is multiplied by `weight` before the sum.
-    public func beginStep(weight: Float) {
-        self.weight = weight
+    /// Starts a step.
+    public func beginStep() {
         started = parameters.map { _ in false }
         ready = parameters.map { _ in false }
         cursor = parameters.count - 1
         pending = []
     }
 
-    /// A parameter's gradient is final: scale it and start its reduction.
+    /// A parameter's gradient is final: start its reduction (when its turn in the fixed order comes).
     public func gradientReady(_ parameter: Parameter) {
         guard let i = index[ObjectIdentifier(parameter)], !started[i] else { return }
         ready[i] = true
@@ -60,15 +59,11 @@ public final class GradientBuckets: @unchecked Sendable {
 
     private func start(_ i: Int) {
         let p = parameters[i]
-        // Take the gradient out of the parameter first, so that the scaling below finds its storage
-        // uniquely referenced and works in place instead of copying it.
+        // Take the gradient out of the parameter first: then its storage is uniquely referenced and
+        // making it unique and contiguous (for the in-place reduction) copies nothing.
         var g = p.grad.map { $0.dtype == .float32 ? $0 : $0.cast(to: .float32) } ?? Tensor.zeros(p.value.shape)
         p.grad = nil
-        let w = weight
-        // Scales in place; makes the storage unique and contiguous, so that it can be reduced in place.
-        g.withUnsafeMutableBufferPointer(as: Float.self) { buffer in
-            if w != 1 { for k in buffer.indices { buffer[k] *= w } }
-        }
+        g.withUnsafeMutableBufferPointer(as: Float.self) { _ in }
         p.grad = g
         let pointer = g.storage.pointer.assumingMemoryBound(to: Float.self) + g.offset
         pending.append(communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: pointer, count: g.count)))

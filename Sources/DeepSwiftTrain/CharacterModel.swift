@@ -120,6 +120,44 @@ public final class CharacterLanguageModel {
         return Double(l.value.item(as: Float.self))
     }
 
+    /// One data-parallel optimizer step: every member passes the same global `windows [B, T + 1]`
+    /// (draw them from identically seeded generators), computes the loss on its contiguous share
+    /// of the rows, and the gradients are summed across the members during backward, so every
+    /// member takes the step one process would take on all of `windows`. Returns the global loss.
+    /// ```swift
+    /// let averager = GradientAverager(parameters: model.parameters, communicator: world)
+    /// model.synchronizeParameters(world)
+    /// let loss = model.trainStep(windows: model.randomWindows(ids, count: 32, length: 64, using: &rng),
+    ///                            optimizer: adam, averager: averager)
+    /// ```
+    @discardableResult
+    public func trainStep(windows: Tensor, optimizer: any Optimizer, averager: GradientAverager) -> Double {
+        let communicator = averager.communicator, total = windows.shape[0]
+        let first = total * communicator.rank / communicator.size
+        let count = total * (communicator.rank + 1) / communicator.size - first
+        optimizer.zeroGrad()
+        averager.beginStep()
+        var sum: [Double] = [0]
+        if count > 0 {
+            let l = loss(windows: windows.narrowed(axis: 0, start: first, length: count).contiguous())
+            sum[0] = Double(l.value.item(as: Float.self)) * Double(count)
+            // Each row has the same number of steps, so weighting the local mean by its share of
+            // the rows makes the sum over the members the global mean.
+            (l * (Double(count) / Double(total))).backward(nil) { averager.gradientReady($0) }
+        }
+        averager.finishStep()
+        let global = communicator.allreduceSum(sum)[0] / Double(total)
+        optimizer.step()
+        return global
+    }
+
+    /// Copies rank 0's weights to every member (call once before data-parallel training).
+    public func synchronizeParameters(_ communicator: any Communicator) {
+        var flat = FlatParameters.gather(parameters)
+        flat.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
+        FlatParameters.scatter(flat, into: parameters)
+    }
+
     /// Continues `prime` by `length` characters, sampling from softmax(logits / temperature)
     /// (temperature 0 picks the most likely character).
     public func generate(prime: String, length: Int, temperature: Double, using rng: inout PhiloxGenerator) throws -> String {

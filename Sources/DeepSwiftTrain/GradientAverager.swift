@@ -20,7 +20,7 @@ import DeepSwiftTensor
 /// ```
 public final class GradientAverager: @unchecked Sendable {
     let parameters: [Parameter]
-    let communicator: any Communicator
+    public let communicator: any Communicator
     private var index: [ObjectIdentifier: Int] = [:]
     private var started: [Bool] = []
     private var ready: [Bool] = []

@@ -43,10 +43,11 @@ public final class Watchdog: TrainingListener, @unchecked Sendable {
         lock.unlock()
     }
 
-    public func trainingDidStart(epochs: Int, batchesPerEpoch: Int) { touch() }
-    public func batchDidEnd(_ progress: TrainingProgress) { touch() }
+    public func trainingDidStart(epochs: Int, batchesPerEpoch: Int) { alive() }
+    public func batchDidEnd(_ progress: TrainingProgress) { alive() }
 
-    private func touch() {
+    /// Reports progress from a hand-written training loop (``Trainer`` does it per batch).
+    public func alive() {
         lock.lock()
         last = Date()
         lock.unlock()

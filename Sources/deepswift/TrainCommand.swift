@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("image-size"), help: "image-folder: images are resized to this height and width.") var imageSize = 64
     @Option(help: "image-folder: the network: simple-cnn, lenet (28×28 gray) or resnet18.") var network = "simple-cnn"
     @Flag(help: "image-folder: read images as one gray channel instead of RGB.") var grayscale = false
-    @Flag(help: "mlp-mnist, lenet-mnist, tabular, image-folder: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
+    @Flag(help: "mlp-mnist, lenet-mnist, char-lstm, tabular, image-folder: data-parallel training across the processes of `mpirun -np N` (global batch = --batch-size).")
     var distributed = false
     @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
     var averageEvery: Int?
@@ -142,18 +142,48 @@ extension TrainCommand {
         let network = CharacterLanguageModel(vocabulary: vocabulary, embedding: embedding, hidden: hidden, seed: seed)
         let optimizer = Adam(network.parameters, learningRate: lr ?? 1e-3)
         var rng = PhiloxGenerator(seed: seed &+ 1)
-        print("training char-lstm: \(network.parameters.reduce(0) { $0 + $1.value.count }) parameters, \(ids.count) characters, "
-              + "vocabulary \(vocabulary.count), batch \(batchSize) × \(seqLen), \(ThreadSettings.numThreads) threads")
+        // --distributed: every rank draws the same windows and trains on its share of the rows.
+        var averager: GradientAverager? = nil, ranks = 1, isRoot = true
+        if distributed {
+            guard averageEvery == nil else { throw ValidationError("char-lstm averages gradients every step; --average-every is not supported") }
+            let world = try MPICommunicator()
+            if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
+                ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
+            }
+            network.synchronizeParameters(world)
+            averager = GradientAverager(parameters: network.parameters, communicator: world)
+            (ranks, isRoot) = (world.size, world.rank == 0)
+        }
+        func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }
+        var watchdog: Watchdog? = nil
+        if distributed && timeout > 0 { watchdog = Watchdog(seconds: timeout, label: "rank \(averager!.communicator.rank)") }
+        defer { watchdog?.stop() }
+        say("training char-lstm: \(network.parameters.reduce(0) { $0 + $1.value.count }) parameters, \(ids.count) characters, "
+            + "vocabulary \(vocabulary.count), batch \(batchSize) × \(seqLen), \(ThreadSettings.numThreads) threads"
+            + (ranks > 1 ? " × \(ranks) ranks" : ""))
         var losses: [Double] = []
         var start = DispatchTime.now().uptimeNanoseconds
         for step in 1...steps {
             let windows = network.randomWindows(ids, count: batchSize, length: seqLen, using: &rng)
-            losses.append(network.trainStep(windows: windows, optimizer: optimizer))
+            if let averager {
+                losses.append(network.trainStep(windows: windows, optimizer: optimizer, averager: averager))
+            } else {
+                losses.append(network.trainStep(windows: windows, optimizer: optimizer))
+            }
+            watchdog?.alive()
             if step == 1 { start = DispatchTime.now().uptimeNanoseconds }   // the first step builds caches
             if !quiet && (step % 100 == 0 || step == steps) {
-                print(String(format: "step %d/%d  loss %.4f", step, steps, losses.suffix(100).reduce(0, +) / Double(losses.suffix(100).count)))
+                say(String(format: "step %d/%d  loss %.4f", step, steps, losses.suffix(100).reduce(0, +) / Double(losses.suffix(100).count)))
             }
         }
+        if let world = averager?.communicator {
+            let local = FlatParameters.gather(network.parameters).reduce(0.0) { $0 + Double($1) }
+            let sums = world.allgather([local]).map { $0[0] }
+            if sums.contains(where: { $0 != sums[0] }) {
+                throw ValidationError("the ranks' parameters differ after training (checksums \(sums)); the replicas diverged")
+            }
+        }
+        guard isRoot else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let rate = steps > 1 ? Double(steps - 1) / seconds : .nan
         let recent = losses.suffix(Swift.max(1, Swift.min(10, losses.count)))
@@ -165,7 +195,8 @@ extension TrainCommand {
         print(String(format: "%.2f steps/s (first step excluded), final loss %.4f (mean of the last %d steps)", rate, finalLoss, recent.count))
         if json {
             print(jsonLine([("model", .string("char-lstm")), ("steps", .int(steps)), ("steps_per_second", .double(rate)),
-                            ("final_loss", .double4(finalLoss)), ("threads", .int(ThreadSettings.numThreads))]))
+                            ("final_loss", .double4(finalLoss)), ("threads", .int(ThreadSettings.numThreads))]
+                           + (distributed ? [("ranks", .int(ranks))] : [])))
         }
     }
 }

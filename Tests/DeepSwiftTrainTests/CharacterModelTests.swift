@@ -78,3 +78,39 @@ import Testing
         #expect(again == masked)
     }
 }
+
+@Suite struct DistributedCharacterModelTests {
+    /// Two and three members stepping on shares of the same global windows end with the weights of
+    /// one process stepping on all of them.
+    @Test(arguments: [2, 3])
+    func membersMatchOneProcess(_ size: Int) throws {
+        let text = "the quick brown fox jumps over the lazy dog. pack my box with five dozen liquor jugs."
+        let vocabulary = CharacterVocabulary(text: text)
+        let ids = try vocabulary.encode(text)
+        @Sendable func run(_ model: CharacterLanguageModel, _ averager: GradientAverager?) -> [Double] {
+            let adam = Adam(model.parameters, learningRate: 1e-2)
+            var rng = PhiloxGenerator(seed: 3)
+            return (0..<4).map { _ in
+                let windows = model.randomWindows(ids, count: 7, length: 9, using: &rng)
+                return averager.map { model.trainStep(windows: windows, optimizer: adam, averager: $0) }
+                    ?? model.trainStep(windows: windows, optimizer: adam)
+            }
+        }
+        let single = CharacterLanguageModel(vocabulary: vocabulary, embedding: 5, hidden: 8, seed: 1)
+        let losses = run(single, nil)
+        let expected = FlatParameters.gather(single.parameters)
+
+        let group = InProcessGroup(size: size)
+        let results = DataParallelTests.Results(size)
+        DataParallelTests.onThreads(size) { rank in
+            let model = CharacterLanguageModel(vocabulary: vocabulary, embedding: 5, hidden: 8, seed: 1 + UInt64(rank) * 10)
+            model.synchronizeParameters(group.members[rank])
+            results.losses[rank] = run(model, GradientAverager(parameters: model.parameters, communicator: group.members[rank]))
+            results.weights[rank] = FlatParameters.gather(model.parameters)
+        }
+        for rank in 0..<size {
+            expectClose(Tensor(results.weights[rank]), Tensor(expected), rtol: 1e-5, atol: 1e-5, "rank \(rank) of \(size)")
+            for (a, b) in zip(results.losses[rank], losses) { #expect(abs(a - b) < 1e-5, "loss \(a) vs \(b)") }
+        }
+    }
+}

@@ -131,6 +131,9 @@ void ds_gemm_packed_f32(const float *a, long lda, const float *packed, long m, l
 /// team of worker threads that spin briefly between jobs (for short, frequent parallel regions).
 /// A nested or concurrent call runs every part on the calling thread.
 typedef void (*ds_team_task)(void *ctx, long part, long parts);
+// CPUs in this process's affinity mask (0 when it cannot be read).
+int ds_affinity_cpu_count(void);
+
 void ds_team_run(ds_team_task fn, void *ctx, long parts);
 /// Lets the team's workers go to sleep now instead of spinning (after the last of a burst of jobs,
 /// so that they do not compete with the threads of what follows).

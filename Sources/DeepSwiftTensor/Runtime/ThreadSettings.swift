@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CDeepSwiftKernels
 import COpenBLAS
 import Foundation
 import Synchronization
@@ -18,8 +19,13 @@ public enum ThreadSettings {
     private static let current = Atomic<Int>(0)
     private static let hooks = Mutex<[@Sendable (Int) -> Void]>([])
 
-    /// Number of cores the process may use.
-    public static var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// Number of cores the process may use: the CPUs in its affinity mask (launchers such as
+    /// `mpirun`, `taskset` and container CPU sets restrict it), at most the active processors.
+    public static var availableCores: Int {
+        let active = ProcessInfo.processInfo.activeProcessorCount
+        let allowed = Int(ds_affinity_cpu_count())
+        return allowed > 0 ? Swift.min(allowed, active) : active
+    }
 
     /// Threads used by every DeepSwift pool. Setting it also resizes OpenBLAS's pool.
     public static var numThreads: Int {

@@ -61,6 +61,10 @@ let package = Package(
         // Data-parallel training on MPI (a leaf: only the CLI and users who want clusters link it).
         .target(name: "DeepSwiftDistributed", dependencies: ["DeepSwiftTensor", "DeepSwiftTrain", "CMPI"]),
 
+        // Model files: the native archive (config JSON + safetensors weights + training state),
+        // safetensors state dicts.
+        .target(name: "DeepSwiftIO", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain"]),
+
         // Umbrella module for users.
         .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftVision"]),
 
@@ -68,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "deepswift",
             dependencies: [
-                "DeepSwift", "CDeepSwiftKernels", "DeepSwiftDistributed",
+                "DeepSwift", "CDeepSwiftKernels", "DeepSwiftDistributed", "DeepSwiftIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -94,6 +98,9 @@ let package = Package(
         .testTarget(
             name: "DeepSwiftDataTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftData", "DeepSwiftVision", "DeepSwiftTestSupport"]),
+        .testTarget(
+            name: "DeepSwiftIOTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftIO", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

@@ -31,6 +31,8 @@ public protocol Layer: AnyObject {
     var localParameters: [(name: String, parameter: Parameter)] { get }
     /// Direct sublayers with their local names, in a fixed order.
     var sublayers: [(name: String, layer: any Layer)] { get }
+    /// This layer's own non-trainable state (e.g. batch-norm running statistics), with local names.
+    var localBuffers: [(name: String, buffer: Buffer)] { get }
     /// `true` in training mode (dropout active, batch statistics), `false` for inference.
     var isTraining: Bool { get set }
     /// A short description of the configuration for ``summary(inputShape:)``, e.g. `Dense(784 → 512, relu)`.
@@ -46,6 +48,7 @@ extension Layer {
     public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { (self(input), mask) }
     public var localParameters: [(name: String, parameter: Parameter)] { [] }
     public var sublayers: [(name: String, layer: any Layer)] { [] }
+    public var localBuffers: [(name: String, buffer: Buffer)] { [] }
     public var summaryName: String { String(describing: type(of: self)) }
 
     /// Every parameter of this layer and its sublayers, with dotted names, depth first.
@@ -53,6 +56,15 @@ extension Layer {
         var result = localParameters
         for (name, layer) in sublayers {
             result += layer.namedParameters.map { (name: name + "." + $0.name, parameter: $0.parameter) }
+        }
+        return result
+    }
+
+    /// Every buffer of this layer and its sublayers, with dotted names, depth first.
+    public var namedBuffers: [(name: String, buffer: Buffer)] {
+        var result = localBuffers
+        for (name, layer) in sublayers {
+            result += layer.namedBuffers.map { (name: name + "." + $0.name, buffer: $0.buffer) }
         }
         return result
     }

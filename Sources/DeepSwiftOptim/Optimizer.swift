@@ -33,7 +33,7 @@ extension Optimizer {
 
 /// Regularization shared by all optimizers, applied to the gradient (L1, L2) or to the
 /// parameter (decoupled weight decay, as AdamW) before the optimizer's own rule.
-public struct Regularization: Sendable, Equatable {
+public struct Regularization: Sendable, Equatable, Codable {
     /// Adds `l2 · p` to the gradient (PyTorch's `weight_decay`).
     public var l2: Double
     /// Adds `l1 · sign(p)` to the gradient.

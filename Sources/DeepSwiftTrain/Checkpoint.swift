@@ -5,7 +5,7 @@ import DeepSwiftOptim
 import DeepSwiftTensor
 import Foundation
 
-/// A training checkpoint: the model's parameters (by dotted name), the optimizer's state and the
+/// A training checkpoint: the model's parameters and buffers (by dotted name), the optimizer's state and the
 /// number of finished epochs, in one `.npz` file written atomically. Resuming restores all three,
 /// so training continues with the same shuffle order and optimizer moments — also on a different
 /// number of data-parallel ranks (the global batch does not depend on it).
@@ -19,6 +19,7 @@ public enum Checkpoint {
     public static func save(_ trainer: Trainer, finishedEpochs: Int, to path: String) throws {
         var arrays: [String: Tensor] = ["epochs": Tensor([Int64(finishedEpochs)])]
         for (name, p) in trainer.model.namedParameters { arrays["param." + name] = p.value }
+        for (name, b) in trainer.model.namedBuffers { arrays["buffer." + name] = b.value }
         for (key, value) in trainer.optimizer.state { arrays["optim." + key] = value }
         try NumPy.saveArchive(arrays, to: path)
     }
@@ -38,6 +39,15 @@ public enum Checkpoint {
                 throw DataError.mismatch(file: path, field: "shape of parameter '\(name)'", expected: "\(p.value.shape)", actual: "\(value.shape)")
             }
             p.value = value.cast(to: p.value.dtype)
+        }
+        for (name, b) in trainer.model.namedBuffers {
+            guard let value = arrays["buffer." + name] else {
+                throw DataError.mismatch(file: path, field: "buffer '\(name)'", expected: "present", actual: "missing")
+            }
+            guard value.shape == b.value.shape else {
+                throw DataError.mismatch(file: path, field: "shape of buffer '\(name)'", expected: "\(b.value.shape)", actual: "\(value.shape)")
+            }
+            b.value = value.cast(to: b.value.dtype)
         }
         var state: [String: Tensor] = [:]
         for (key, value) in arrays where key.hasPrefix("optim.") { state[String(key.dropFirst(6))] = value }

@@ -45,7 +45,8 @@ public final class Trainer {
     /// Whether to report classification accuracy (labels are class indices).
     public var reportsAccuracy: Bool
     /// Steps taken since the trainer was made.
-    public private(set) var step = 0
+    /// Optimizer steps taken by this trainer (restored when resuming from an archive).
+    public var step = 0
     /// Synchronous data parallelism: with a communicator of several members, ``fit(_:epochs:batchSize:seed:shuffle:validation:listeners:)``
     /// starts from rank 0's parameters, gives each member its slice of every global batch (the
     /// same shuffled order everywhere), and averages the gradients over the members before each
@@ -87,7 +88,10 @@ public final class Trainer {
                     validation: DataSet? = nil, listeners: [any TrainingListener] = [], startEpoch: Int = 0) throws -> [EpochResult] {
         var history: [EpochResult] = []
         let distributed = (communicator?.size ?? 1) > 1 ? communicator : nil
-        if let distributed { synchronizeParameters(distributed) }
+        if let distributed {
+            synchronizeParameters(distributed)
+            synchronizeBuffers(distributed)
+        }
         let batchesPerEpoch = (data.count + batchSize - 1) / batchSize
         for listener in listeners { listener.trainingDidStart(epochs: epochs, batchesPerEpoch: batchesPerEpoch) }
         for epoch in Swift.min(startEpoch, epochs)..<epochs {
@@ -122,6 +126,8 @@ public final class Trainer {
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            // Buffers (batch-norm statistics) follow each member's own slices; rank 0's are kept.
+            if let distributed { synchronizeBuffers(distributed) }
             var result = EpochResult(epoch: epoch, loss: lossSum / Double(Swift.max(samples, 1)),
                                      accuracy: reportsAccuracy ? correct / Double(Swift.max(samples, 1)) : nil,
                                      seconds: seconds, samplesPerSecond: Double(samples) / Swift.max(seconds, 1e-9))
@@ -138,6 +144,15 @@ public final class Trainer {
         if let distributed, parameterAveragingInterval != nil { averageParameters(distributed) }
         model.setTraining(false)
         return history
+    }
+
+    /// Copies rank 0's buffers (batch-norm running statistics) to every member.
+    func synchronizeBuffers(_ communicator: any Communicator) {
+        for (_, buffer) in model.namedBuffers where buffer.value.dtype.isFloatingPoint {
+            var values = buffer.value.cast(to: .float32).scalars(as: Float.self)
+            values.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
+            buffer.value = Tensor(values, shape: buffer.value.shape).cast(to: buffer.value.dtype)
+        }
     }
 
     /// Copies rank 0's parameters to every member.

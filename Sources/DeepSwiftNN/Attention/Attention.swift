@@ -65,15 +65,27 @@ public final class MultiHeadAttention: Layer {
     public var generator: PhiloxGenerator
     public var isTraining = true
 
-    public init(embedDimension: Int, heads: Int, keyDimension: Int? = nil, valueDimension: Int? = nil, bias: Bool = true,
-                dropout: Double = 0, dtype: DType = .float32, using rng: inout PhiloxGenerator) {
+    public convenience init(embedDimension: Int, heads: Int, keyDimension: Int? = nil, valueDimension: Int? = nil, bias: Bool = true,
+                            dropout: Double = 0, dtype: DType = .float32, using rng: inout PhiloxGenerator) {
         tensorCheck(heads > 0 && embedDimension % heads == 0,
                     "MultiHeadAttention: \(heads) heads must divide the embedding dimension \(embedDimension)")
+        self.init(queryInput: embedDimension, keyInput: keyDimension ?? embedDimension, valueInput: valueDimension ?? embedDimension,
+                  heads: heads, headDimension: embedDimension / heads, valueHeadDimension: embedDimension / heads,
+                  outputDimension: embedDimension, bias: bias, dropout: dropout, dtype: dtype, using: &rng)
+    }
+
+    /// The general form (Keras's `MultiHeadAttention(num_heads, key_dim, value_dim, output_shape)`):
+    /// queries and keys are projected to `heads × headDimension`, values to
+    /// `heads × valueHeadDimension`, and the merged heads to `outputDimension`.
+    public init(queryInput: Int, keyInput: Int, valueInput: Int, heads: Int, headDimension: Int, valueHeadDimension: Int,
+                outputDimension: Int, bias: Bool = true, dropout: Double = 0, dtype: DType = .float32, using rng: inout PhiloxGenerator) {
+        tensorCheck(heads > 0 && headDimension > 0 && valueHeadDimension > 0 && outputDimension > 0,
+                    "MultiHeadAttention: heads and dimensions must be positive")
         let init_ = Initializer.glorotUniform()
-        query = Dense(embedDimension, embedDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
-        key = Dense(keyDimension ?? embedDimension, embedDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
-        value = Dense(valueDimension ?? embedDimension, embedDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
-        output = Dense(embedDimension, embedDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
+        query = Dense(queryInput, heads * headDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
+        key = Dense(keyInput, heads * headDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
+        value = Dense(valueInput, heads * valueHeadDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
+        output = Dense(heads * valueHeadDimension, outputDimension, bias: bias, weightInitializer: init_, dtype: dtype, using: &rng)
         self.heads = heads
         self.dropout = dropout
         generator = PhiloxGenerator(seed: rng.next())
@@ -104,9 +116,10 @@ public final class MultiHeadAttention: Layer {
         tensorCheck(q.rank == 3 && k.rank == 3 && v.rank == 3 && k.shape[0] == q.shape[0] && v.shape[0] == q.shape[0]
                     && k.shape[1] == v.shape[1],
                     "MultiHeadAttention: query \(q.shape), key \(k.shape) and value \(v.shape) must be [B, Tq, ·], [B, Tk, ·], [B, Tk, ·]")
-        let batch = q.shape[0], tq = q.shape[1], tk = k.shape[1], e = embedDimension, d = e / heads
-        func split(_ x: Variable, _ t: Int) -> Variable { x.reshaped([batch, t, heads, d]).permuted([0, 2, 1, 3]) }
-        let qh = split(query(q), tq), kh = split(key(k), tk), vh = split(value(v), tk)
+        let batch = q.shape[0], tq = q.shape[1], tk = k.shape[1]
+        let dk = query.outputSize / heads, dv = value.outputSize / heads
+        func split(_ x: Variable, _ t: Int, _ d: Int) -> Variable { x.reshaped([batch, t, heads, d]).permuted([0, 2, 1, 3]) }
+        let qh = split(query(q), tq, dk), kh = split(key(k), tk, dk), vh = split(value(v), tk, dv)
         var allowedPairs: Tensor? = nil
         if let keyMask {
             tensorCheck(keyMask.shape == [batch, tk], "MultiHeadAttention: key mask shape \(keyMask.shape) does not match [\(batch), \(tk)]")
@@ -126,9 +139,19 @@ public final class MultiHeadAttention: Layer {
         }
         let (attended, weights) = Variable.scaledDotProductAttention(qh, kh, vh, allowed: allowedPairs, causal: causal,
                                                                      dropout: isTraining ? dropout : 0, generator: &generator)
-        let merged = attended.permuted([0, 2, 1, 3]).reshaped([batch, tq, e])
+        let merged = attended.permuted([0, 2, 1, 3]).reshaped([batch, tq, heads * dv])
         return (output(merged), weights.mean(axis: 1))
     }
 
     public var summaryName: String { "MultiHeadAttention(\(embedDimension), \(heads) heads)" }
+}
+
+extension MultiHeadAttention: MultiInputLayer {
+    /// Graph use with Keras's argument order: `[query]` (self-attention), `[query, value]` (the
+    /// value is also the key) or `[query, value, key]`.
+    public func callAsFunction(_ inputs: [Variable]) -> Variable {
+        tensorCheck((1...3).contains(inputs.count), "MultiHeadAttention: takes 1 to 3 inputs (query, value, key), got \(inputs.count)")
+        let q = inputs[0], v = inputs.count > 1 ? inputs[1] : q, k = inputs.count > 2 ? inputs[2] : v
+        return self(query: q, key: k, value: v).output
+    }
 }

@@ -174,6 +174,12 @@ public final class SeparableConv2D: Layer {
         pointwise = Conv2D(inputChannels * multiplier, outputChannels, kernel: (1, 1), bias: bias, activation: activation, using: &rng)
     }
 
+    /// From existing depthwise (groups = input channels) and 1×1 pointwise convolutions.
+    public init(depthwise: Conv2D, pointwise: Conv2D) {
+        self.depthwise = depthwise
+        self.pointwise = pointwise
+    }
+
     public var sublayers: [(name: String, layer: any Layer)] { [("depthwise", depthwise), ("pointwise", pointwise)] }
     public func callAsFunction(_ x: Variable) -> Variable { pointwise(depthwise(x)) }
 }

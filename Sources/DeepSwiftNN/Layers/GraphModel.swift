@@ -3,8 +3,8 @@ import DeepSwiftAutodiff
 import DeepSwiftTensor
 
 /// How a merge vertex combines its inputs.
-public enum MergeOperation: Sendable, Equatable {
-    case add, subtract, multiply, average, maximum
+public enum MergeOperation: Sendable, Equatable, Codable {
+    case add, subtract, multiply, average, maximum, minimum
     /// Concatenation along an axis of the full tensor (axis 1 is the first per-sample axis).
     case concatenate(axis: Int)
 }
@@ -45,15 +45,17 @@ public struct GraphNode: Hashable, Sendable {
 /// let model = try graph.build(outputs: [logits])                             // shapes checked here
 /// ```
 public final class GraphBuilder {
-    enum Kind {
+    /// What a node computes; inputs are indices of earlier nodes.
+    public enum Kind {
         case input(shape: [Int])
-        case layer(any Layer, input: Int)
+        /// A layer applied to one node, or a ``MultiInputLayer`` applied to several.
+        case layer(any Layer, inputs: [Int])
         case merge(MergeOperation, inputs: [Int])
     }
 
-    struct Node {
-        let name: String
-        let kind: Kind
+    public struct Node {
+        public let name: String
+        public let kind: Kind
     }
 
     var nodes: [Node] = []
@@ -65,7 +67,12 @@ public final class GraphBuilder {
 
     /// Applies `layer` to `input`. The same layer object may be added at several nodes (shared weights).
     public func add(_ name: String, _ layer: any Layer, _ input: GraphNode) -> GraphNode {
-        append(name, .layer(layer, input: input.index))
+        append(name, .layer(layer, inputs: [input.index]))
+    }
+
+    /// Applies a layer that takes several inputs (e.g. attention: query, value, key).
+    public func add(_ name: String, _ layer: any MultiInputLayer, _ inputs: [GraphNode]) -> GraphNode {
+        append(name, .layer(layer, inputs: inputs.map(\.index)))
     }
 
     /// Combines several nodes elementwise or by concatenation.
@@ -94,13 +101,17 @@ public final class GraphBuilder {
                 switch node.kind {
                 case .input(let shape):
                     values.append(Variable(Tensor.zeros([1] + shape, dtype: dtype)))
-                case .layer(let layer, let input):
-                    if let checking = layer as? InputShapeChecking, let problem = checking.problem(withInputShape: values[input].shape) {
-                        throw GraphError.shapeMismatch(node: node.name, expected: problem.expected, actual: values[input].shape, detail: problem.detail)
+                case .layer(let layer, let inputs):
+                    if inputs.count == 1, let checking = layer as? InputShapeChecking,
+                       let problem = checking.problem(withInputShape: values[inputs[0]].shape) {
+                        throw GraphError.shapeMismatch(node: node.name, expected: problem.expected, actual: values[inputs[0]].shape, detail: problem.detail)
+                    }
+                    guard inputs.count == 1 || layer is MultiInputLayer else {
+                        throw GraphError.badMerge(node: node.name, detail: "\(layer.summaryName) takes one input, the node gives it \(inputs.count)")
                     }
                     let wasTraining = layer.isTraining
                     layer.setTraining(false)
-                    values.append(layer(values[input]))
+                    values.append(GraphModel.applyLayer(layer, inputs.map { values[$0] }))
                     layer.setTraining(wasTraining)
                 case .merge(let operation, let inputs):
                     guard !inputs.isEmpty else { throw GraphError.badMerge(node: node.name, detail: "a merge needs at least one input") }
@@ -113,6 +124,12 @@ public final class GraphBuilder {
         }
         return GraphModel(nodes: nodes, outputs: outputs.map(\.index), shapes: shapes)
     }
+}
+
+/// A layer that takes several inputs in a ``GraphModel`` node (e.g. ``MultiHeadAttention``:
+/// query, value and optionally key, in Keras's order).
+public protocol MultiInputLayer: Layer {
+    func callAsFunction(_ inputs: [Variable]) -> Variable
 }
 
 /// Layers that can say, without running, whether an input shape fits them.
@@ -152,8 +169,10 @@ extension BatchNorm: InputShapeChecking {
 /// A directed acyclic graph of layers with merge vertices, several inputs and outputs, skip
 /// connections and shared layers. Built (and shape-checked) by ``GraphBuilder``.
 public final class GraphModel: Layer {
-    let nodes: [GraphBuilder.Node]
-    let outputs: [Int]
+    /// The nodes in evaluation order.
+    public let nodes: [GraphBuilder.Node]
+    /// Indices of the output nodes.
+    public let outputs: [Int]
     /// Output shape of every node for a batch of one, in node order.
     public let nodeShapes: [(name: String, shape: [Int])]
     public var isTraining = true
@@ -191,8 +210,8 @@ public final class GraphModel: Layer {
                 tensorCheck(nextInput < inputs.count, "GraphModel: \(inputs.count) inputs given, the graph has \(inputNames.count) (\(inputNames))")
                 values.append(inputs[nextInput])
                 nextInput += 1
-            case .layer(let layer, let input):
-                values.append(layer(values[input]))
+            case .layer(let layer, let inputs):
+                values.append(GraphModel.applyLayer(layer, inputs.map { values[$0] }))
             case .merge(let operation, let inputs):
                 values.append(GraphModel.apply(operation, inputs.map { values[$0] }))
             }
@@ -202,6 +221,11 @@ public final class GraphModel: Layer {
 
     /// Single-input, single-output use (as in `Sequential` and `Trainer`).
     public func callAsFunction(_ input: Variable) -> Variable { self([input])[0] }
+
+    static func applyLayer(_ layer: any Layer, _ inputs: [Variable]) -> Variable {
+        if inputs.count == 1 { return layer(inputs[0]) }
+        return (layer as! any MultiInputLayer)(inputs)
+    }
 
     static func checkMerge(_ operation: MergeOperation, _ shapes: [[Int]], node: String) throws {
         switch operation {
@@ -231,6 +255,7 @@ public final class GraphModel: Layer {
         case .multiply: return values.dropFirst().reduce(values[0], *)
         case .average: return values.dropFirst().reduce(values[0], +) / Double(values.count)
         case .maximum: return values.dropFirst().reduce(values[0]) { $0.maximum($1) }
+        case .minimum: return values.dropFirst().reduce(values[0]) { $0.minimum($1) }
         case .concatenate(let axis): return Variable.concat(values, axis: axis)
         }
     }

@@ -12,22 +12,30 @@ import DeepSwiftTensor
 public final class BatchNorm: Layer {
     public let weight: Parameter?
     public let bias: Parameter?
-    /// Running statistics (buffers, not parameters).
-    public var runningMean: Tensor
-    public var runningVariance: Tensor
+    /// Running statistics (buffers `running_mean` and `running_var`, not parameters).
+    public var runningMean: Tensor {
+        get { runningMeanBuffer.value }
+        set { runningMeanBuffer.value = newValue }
+    }
+    public var runningVariance: Tensor {
+        get { runningVarianceBuffer.value }
+        set { runningVarianceBuffer.value = newValue }
+    }
+    let runningMeanBuffer: Buffer, runningVarianceBuffer: Buffer
     public let momentum: Double, epsilon: Double
     public var isTraining = true
 
     public init(channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
         weight = affine ? Parameter(Tensor.ones([channels], dtype: dtype)) : nil
         bias = affine ? Parameter(Tensor.zeros([channels], dtype: dtype)) : nil
-        runningMean = Tensor.zeros([channels], dtype: dtype)
-        runningVariance = Tensor.ones([channels], dtype: dtype)
+        runningMeanBuffer = Buffer(Tensor.zeros([channels], dtype: dtype))
+        runningVarianceBuffer = Buffer(Tensor.ones([channels], dtype: dtype))
         self.momentum = momentum
         self.epsilon = epsilon
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] { Normalization.affineParameters(weight, bias) }
+    public var localBuffers: [(name: String, buffer: Buffer)] { [("running_mean", runningMeanBuffer), ("running_var", runningVarianceBuffer)] }
 
     public var channels: Int { runningMean.count }
 

@@ -188,3 +188,16 @@ extension Tensor: ExpressibleByArrayLiteral {
         for (i, v) in values.enumerated() { Tensor.writeDouble(storage.pointer, i, dtype, v) }
     }
 }
+
+extension Tensor {
+    /// A new contiguous tensor whose bytes `initializer` writes (it receives `count × byteSize`
+    /// bytes of uninitialized storage). For readers of binary formats.
+    ///
+    /// ```swift
+    /// let t = Tensor(shape: [2], dtype: .float32) { bytes in bytes.copyMemory(from: source, byteCount: 8) }
+    /// ```
+    public init(shape: [Int], dtype: DType, initializingBytesWith initializer: (UnsafeMutableRawPointer) -> Void) {
+        self.init(uninitializedShape: shape, dtype: dtype)
+        initializer(storage.pointer)
+    }
+}

@@ -138,7 +138,8 @@ public enum NumPy {
 
     // MARK: Files
 
-    static func readFile(_ path: String) throws -> Data {
+    /// The bytes of a file (memory-mapped when possible); a missing or unreadable file throws.
+    public static func readFile(_ path: String) throws -> Data {
         guard FileManager.default.fileExists(atPath: path) else {
             throw NumPyFormatError(.unreadable, file: path, "file not found")
         }
@@ -148,7 +149,7 @@ public enum NumPy {
 
     /// Writes to a temporary file in the same directory, then renames it over `path`, so readers
     /// never see a half-written file and a failed save leaves the old file intact.
-    static func writeFileAtomically(_ data: Data, to path: String) throws {
+    public static func writeFileAtomically(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -1,11 +1,17 @@
 import CZlib
 import Foundation
 
-/// The minimal ZIP reader and writer that `.npz` needs: stored and deflated entries, ZIP64 size
-/// fields, CRC-32 checks. Every malformed structure throws; nothing is read out of bounds.
-struct ZipArchive {
-    struct Entry {
-        var name: String
+/// The minimal ZIP reader and writer that `.npz` files and model archives need: stored and
+/// deflated entries, ZIP64 size fields, CRC-32 checks. Every malformed structure throws a
+/// ``NumPyFormatError`` naming the file and entry; nothing is read out of bounds.
+///
+/// ```swift
+/// let zip = try ZipArchive(data: Data(contentsOf: url), file: url.path)
+/// let config = try zip.contents(named: "config.json")
+/// ```
+public struct ZipArchive: Sendable {
+    public struct Entry: Sendable {
+        public var name: String
         var method: UInt16
         var crc32: UInt32
         var compressedSize: Int
@@ -15,7 +21,7 @@ struct ZipArchive {
 
     let data: Data
     let file: String
-    private(set) var entries: [Entry] = []
+    public private(set) var entries: [Entry] = []
 
     private func fail(_ detail: String, entry: String? = nil) -> NumPyFormatError {
         NumPyFormatError(.corruptArchive, file: file, entry: entry, detail)
@@ -33,7 +39,7 @@ struct ZipArchive {
         return low | high << 32
     }
 
-    init(data: Data, file: String) throws {
+    public init(data: Data, file: String) throws {
         self.data = data
         self.file = file
         // End of central directory: the last occurrence of PK\5\6 within the final 64 KiB + 22 bytes.
@@ -90,8 +96,14 @@ struct ZipArchive {
         }
     }
 
+    /// The uncompressed bytes of the entry called `name`, or `nil` when there is none.
+    public func contents(named name: String) throws -> Data? {
+        guard let entry = entries.first(where: { $0.name == name }) else { return nil }
+        return try contents(of: entry)
+    }
+
     /// The uncompressed bytes of an entry, CRC-checked.
-    func contents(of entry: Entry) throws -> Data {
+    public func contents(of entry: Entry) throws -> Data {
         let header = entry.localHeaderOffset
         guard try u32(header) == 0x0403_4B50 else { throw fail("bad local header signature", entry: entry.name) }
         let start = header + 30 + (try u16(header + 26)) + (try u16(header + 28))
@@ -152,7 +164,7 @@ struct ZipArchive {
     }
 
     /// A zip archive of stored (uncompressed) or deflated entries.
-    static func write(_ files: [(name: String, data: Data)], compressed: Bool, file: String) throws -> Data {
+    public static func write(_ files: [(name: String, data: Data)], compressed: Bool, file: String) throws -> Data {
         var archive = Data()
         var directory = Data()
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }

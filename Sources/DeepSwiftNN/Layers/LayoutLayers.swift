@@ -1,0 +1,106 @@
+import DeepSwiftAutodiff
+import DeepSwiftTensor
+
+/// Reorders the axes of every sample (the batch axis stays first), as Keras's `Permute`.
+/// `axes` are 0-based per-sample axes: `Permute([1, 0])` turns `[N, T, C]` into `[N, C, T]`.
+///
+/// ```swift
+/// let toChannelsFirst = Permute([2, 0, 1])     // [N, H, W, C] → [N, C, H, W]
+/// ```
+public final class Permute: Layer {
+    public let axes: [Int]
+    public var isTraining = true
+
+    public init(_ axes: [Int]) {
+        tensorCheck(axes.sorted() == Array(0..<axes.count), "Permute: \(axes) is not a permutation of 0..<\(axes.count)")
+        self.axes = axes
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        tensorCheck(x.rank == axes.count + 1, "Permute(\(axes)): input \(x.shape) must have \(axes.count) axes after the batch")
+        return x.permuted([0] + axes.map { $0 + 1 })
+    }
+
+    public var summaryName: String { "Permute(\(axes))" }
+}
+
+/// Runs a channels-first layer (convolution, pooling, batch norm over axis 1) on channels-last
+/// data: `[N, spatial..., C]` is permuted to `[N, C, spatial...]`, the layer runs, and an output
+/// of the same rank is permuted back (an output of lower rank, e.g. after global pooling, is
+/// returned as it is). Keras models import with it, so they keep taking channels-last inputs.
+///
+/// ```swift
+/// let conv = ChannelsLast(Conv2D(3, 8, kernel: (3, 3), using: &rng))   // [N, H, W, 3] → [N, H', W', 8]
+/// ```
+public final class ChannelsLast: Layer {
+    public let layer: any Layer
+    public var isTraining = true
+
+    public init(_ layer: any Layer) { self.layer = layer }
+
+    public var sublayers: [(name: String, layer: any Layer)] { [("layer", layer)] }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let r = x.rank
+        tensorCheck(r >= 3, "ChannelsLast(\(layer.summaryName)): input \(x.shape) needs a batch, spatial and channel axis")
+        let y = layer(x.permuted([0, r - 1] + Array(1..<(r - 1))))
+        guard y.rank == r else { return y }
+        return y.permuted([0] + Array(2..<r) + [1])
+    }
+
+    public var summaryName: String { "ChannelsLast(\(layer.summaryName))" }
+}
+
+/// Mean or maximum over fixed axes, e.g. Keras's global pooling on channels-last data:
+/// `GlobalPooling(axes: [1, 2], max: false)` maps `[N, H, W, C]` to `[N, C]`.
+public final class GlobalPooling: Layer {
+    public let axes: [Int]
+    public let isMax: Bool
+    public var isTraining = true
+
+    public init(axes: [Int], max: Bool) {
+        self.axes = axes
+        self.isMax = max
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { isMax ? x.max(axes: axes) : x.mean(axes: axes) }
+
+    public var summaryName: String { "Global\(isMax ? "Max" : "Average")Pooling(axes \(axes))" }
+}
+
+/// Nearest-neighbour repetition along one axis (Keras's `UpSampling1D` uses axis 1 of `[N, T, C]`).
+public final class UpSampling1D: Layer {
+    public let scale: Int, axis: Int
+    public var isTraining = true
+
+    public init(scale: Int = 2, axis: Int = 2) {
+        self.scale = scale
+        self.axis = axis
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { x.repeated(scale, axis: axis) }
+
+    public var summaryName: String { "UpSampling1D(\(scale), axis \(axis))" }
+}
+
+/// Multiplicative Gaussian noise with mean 1 and variance rate / (1 − rate) in training, the
+/// identity in inference (Keras's `GaussianDropout`).
+public final class GaussianDropout: Layer {
+    public let rate: Double
+    public var isTraining = true
+    public var generator: PhiloxGenerator
+
+    public init(rate: Double, seed: UInt64 = 0) {
+        tensorCheck(rate >= 0 && rate < 1, "GaussianDropout: rate must be in [0, 1), got \(rate)")
+        self.rate = rate
+        generator = PhiloxGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        guard isTraining && rate > 0 else { return x }
+        let noise = Tensor.normal(x.shape, mean: 1, std: (rate / (1 - rate)).squareRoot(), dtype: x.dtype, using: &generator)
+        return x * Variable(noise)
+    }
+
+    public var summaryName: String { "GaussianDropout(\(rate))" }
+}

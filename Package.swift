@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(
             name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]),
         // Vectorized float32 math kernels (AVX-512 / AVX2 / baseline clones picked at load time).
         .target(name: "CDeepSwiftKernels", path: "Sources/CDeepSwiftKernels"),
 
@@ -65,6 +68,9 @@ let package = Package(
         // safetensors state dicts.
         .target(name: "DeepSwiftIO", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain"]),
 
+        // Keras import: .h5 (HDF5) and .keras files (a leaf: links libhdf5).
+        .target(name: "DeepSwiftKeras", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "CHDF5"]),
+
         // Umbrella module for users.
         .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftVision"]),
 
@@ -101,6 +107,9 @@ let package = Package(
         .testTarget(
             name: "DeepSwiftIOTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftIO", "DeepSwiftTestSupport"]),
+        .testTarget(
+            name: "DeepSwiftKerasTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftKeras", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

@@ -17,7 +17,7 @@ public enum LayerConfig {
     public static let supportedClasses = [
         "Sequential", "Graph", "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D",
         "MaxPool2D", "AvgPool2D", "Pool1D", "Pool3D", "GlobalAveragePool2D", "GlobalMaxPool2D", "AdaptiveAvgPool2D", "GlobalPooling",
-        "Flatten", "Reshape", "Permute", "Identity", "ChannelsLast", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+        "Flatten", "Reshape", "Permute", "Identity", "Unsqueeze", "Squeeze", "ChannelsLast", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
         "UpSampling1D", "UpSampling2D", "BilinearUpSampling2D", "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout",
         "SpatialDropout", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm", "LocalResponseNorm", "Activation", "PReLU",
         "Embedding", "Masking", "TimeDistributed", "RepeatVector", "LastTimeStep", "Recurrent", "Bidirectional",
@@ -123,7 +123,10 @@ public enum LayerConfig {
         case let l as LocalResponseNorm:
             return ["class": "LocalResponseNorm", "size": JSON(l.size), "alpha": .number(l.alpha), "beta": .number(l.beta), "k": .number(l.k)]
         case let l as ActivationLayer: return ["class": "Activation", "activation": JSON.from(l.activation)]
-        case let l as PReLU: return ["class": "PReLU", "channels": JSON(l.weight.shape.reduce(1, *))]
+        case let l as PReLU:
+            return l.weight.shape.count > 1 ? ["class": "PReLU", "sample_shape": JSON(l.weight.shape)] : ["class": "PReLU", "channels": JSON(l.weight.shape.reduce(1, *))]
+        case let l as Unsqueeze: return ["class": "Unsqueeze", "axis": JSON(l.axis)]
+        case let l as Squeeze: return ["class": "Squeeze", "axis": JSON(l.axis)]
         case let l as Embedding:
             return ["class": "Embedding", "count": JSON(l.count), "dimension": JSON(l.dimension), "padding_index": l.paddingIndex.map { JSON($0) } ?? .null]
         case let l as Masking: return ["class": "Masking", "value": .number(l.value)]
@@ -288,7 +291,16 @@ public enum LayerConfig {
         case "LocalResponseNorm":
             return LocalResponseNorm(size: try c.positive("size"), alpha: try c.double("alpha"), beta: try c.double("beta"), k: try c.double("k"))
         case "Activation": return ActivationLayer(try c.value("activation", Activation.self))
-        case "PReLU": return PReLU(channels: try c.positive("channels"))
+        case "PReLU":
+            if json["sample_shape"] != nil {
+                let shape = try c.ints("sample_shape")
+                try c.require(shape.count > 1 && shape.allSatisfy { $0 > 0 }, "sample_shape", "expected at least two positive sizes, found \(shape)")
+                try c.limit(shape.reduce(1, *))
+                return PReLU(sampleShape: shape)
+            }
+            return PReLU(channels: try c.positive("channels"))
+        case "Unsqueeze": return Unsqueeze(axis: try c.int("axis"))
+        case "Squeeze": return Squeeze(axis: try c.int("axis"))
         case "Embedding":
             let count = try c.positive("count")
             try c.limit(count, c.positive("dimension"))

@@ -47,7 +47,7 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable, Sendabl
     }
 
     /// Wraps the errors of the lower-level readers (`.npy`/zip) into this type.
-    static func wrapping(_ error: any Error, file: String) -> ModelFileError {
+    public static func wrapping(_ error: any Error, file: String) -> ModelFileError {
         if let error = error as? ModelFileError { return error }
         if let error = error as? NumPyFormatError {
             let kind: Kind

@@ -96,11 +96,19 @@ public final class PReLU: Layer {
         weight = Parameter(Tensor.full([channels], value: initial))
     }
 
+    /// One slope per element of a sample of `sampleShape` (rank ≥ 2; size-1 axes are shared), as
+    /// Keras's `PReLU`.
+    public init(sampleShape: [Int], initial: Double = 0.25) {
+        weight = Parameter(Tensor.full(sampleShape, value: initial))
+    }
+
     public var localParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         var slope = Variable(weight)
-        if weight.value.count > 1 {
+        if weight.value.rank > 1 {
+            slope = slope.reshaped([1] + weight.value.shape)
+        } else if weight.value.count > 1 {
             var shape = [Int](repeating: 1, count: x.rank)
             shape[1] = weight.value.count
             slope = slope.reshaped(shape)

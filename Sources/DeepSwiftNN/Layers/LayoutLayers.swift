@@ -27,7 +27,8 @@ public final class Permute: Layer {
 /// Runs a channels-first layer (convolution, pooling, batch norm over axis 1) on channels-last
 /// data: `[N, spatial..., C]` is permuted to `[N, C, spatial...]`, the layer runs, and an output
 /// of the same rank is permuted back (an output of lower rank, e.g. after global pooling, is
-/// returned as it is). Keras models import with it, so they keep taking channels-last inputs.
+/// returned as it is). A rank-2 input `[N, C]` already has its channels on axis 1 and goes to the
+/// layer unchanged. Keras models import with it, so they keep taking channels-last inputs.
 ///
 /// ```swift
 /// let conv = ChannelsLast(Conv2D(3, 8, kernel: (3, 3), using: &rng))   // [N, H, W, 3] → [N, H', W', 8]
@@ -42,7 +43,8 @@ public final class ChannelsLast: Layer {
 
     public func callAsFunction(_ x: Variable) -> Variable {
         let r = x.rank
-        tensorCheck(r >= 3, "ChannelsLast(\(layer.summaryName)): input \(x.shape) needs a batch, spatial and channel axis")
+        tensorCheck(r >= 2, "ChannelsLast(\(layer.summaryName)): input \(x.shape) needs a batch and a channel axis")
+        if r == 2 { return layer(x) }
         let y = layer(x.permuted([0, r - 1] + Array(1..<(r - 1))))
         guard y.rank == r else { return y }
         return y.permuted([0] + Array(2..<r) + [1])
@@ -103,4 +105,28 @@ public final class GaussianDropout: Layer {
     }
 
     public var summaryName: String { "GaussianDropout(\(rate))" }
+}
+
+/// Inserts an axis of size 1 at `axis` of the full tensor (the batch is axis 0).
+public final class Unsqueeze: Layer {
+    public let axis: Int
+    public var isTraining = true
+    public init(axis: Int) { self.axis = axis }
+    public func callAsFunction(_ x: Variable) -> Variable { x.unsqueezed(axis: axis) }
+    public var summaryName: String { "Unsqueeze(\(axis))" }
+}
+
+/// Removes the size-1 axis `axis` of the full tensor.
+public final class Squeeze: Layer {
+    public let axis: Int
+    public var isTraining = true
+    public init(axis: Int) { self.axis = axis }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let a = axis < 0 ? axis + x.rank : axis
+        tensorCheck(a >= 0 && a < x.rank && x.shape[a] == 1, "Squeeze(\(axis)): axis is not of size 1 in input \(x.shape)")
+        var shape = x.shape
+        shape.remove(at: a)
+        return x.reshaped(shape)
+    }
+    public var summaryName: String { "Squeeze(\(axis))" }
 }

@@ -142,7 +142,7 @@ public enum SafeTensors {
             guard end - begin == count * width else {
                 throw fail(.corrupt, place, "shape \(shape) \(code) needs \(count * width) bytes, data_offsets give \(end - begin)")
             }
-            ranges.append((begin, end, name))
+            if end > begin { ranges.append((begin, end, name)) }   // empty tensors occupy no bytes
             tensors[name] = data.withUnsafeBytes { raw in
                 decodeTensor(raw.baseAddress! + base + begin, code: code, shape: shape, count: count)
             }

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries (C shims).
@@ -71,6 +72,11 @@ let package = Package(
         // Keras import: .h5 (HDF5) and .keras files (a leaf: links libhdf5).
         .target(name: "DeepSwiftKeras", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "CHDF5"]),
 
+        // ONNX import (a leaf: swift-protobuf; the ONNX message code is generated once and committed,
+        // see scripts/generate_onnx_proto.sh).
+        .target(name: "DeepSwiftONNX", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO",
+                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+
         // Umbrella module for users.
         .target(name: "DeepSwift", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftVision"]),
 
@@ -78,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "deepswift",
             dependencies: [
-                "DeepSwift", "CDeepSwiftKernels", "DeepSwiftDistributed", "DeepSwiftIO",
+                "DeepSwift", "CDeepSwiftKernels", "DeepSwiftDistributed", "DeepSwiftIO", "DeepSwiftKeras", "DeepSwiftONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -110,6 +116,9 @@ let package = Package(
         .testTarget(
             name: "DeepSwiftKerasTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftKeras", "DeepSwiftTestSupport"]),
+        .testTarget(
+            name: "DeepSwiftONNXTests",
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftONNX", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

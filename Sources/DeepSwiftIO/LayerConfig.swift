@@ -1,5 +1,21 @@
 import DeepSwiftNN
 import DeepSwiftTensor
+import Synchronization
+
+/// A layer defined outside DeepSwiftNN that can be written to and read from model archives.
+/// Register the type once (``LayerConfig/register(_:)``) before loading archives that contain it.
+///
+/// ```swift
+/// LayerConfig.register(ONNXModel.self)
+/// ```
+public protocol ArchivableLayer: Layer {
+    /// The `"class"` written to `config.json`.
+    static var archiveClassName: String { get }
+    /// The fields that rebuild this layer (without `"class"`); weights travel separately.
+    func archiveConfig() throws -> JSON
+    /// Rebuilds the layer from ``archiveConfig()``'s fields.
+    static func fromArchiveConfig(_ json: JSON, file: String, path: String) throws -> Self
+}
 
 /// The architecture of a layer tree as JSON, and back: the `config.json` of a model archive.
 ///
@@ -24,6 +40,14 @@ public enum LayerConfig {
         "MultiHeadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "SinusoidalPositionalEncoding",
         "LearnedPositionalEmbedding", "ResidualBlock", "BottleneckBlock", "FeaturesClassifier",
     ]
+
+    private static let registry = Mutex<[String: @Sendable (JSON, String, String) throws -> any Layer]>([:])
+
+    /// Makes archives with layers of `type` loadable.
+    public static func register<T: ArchivableLayer>(_ type: T.Type) {
+        let name = T.archiveClassName
+        registry.withLock { $0[name] = { json, file, path in try T.fromArchiveConfig(json, file: file, path: path) } }
+    }
 
     // MARK: Encoding
 
@@ -163,9 +187,15 @@ public enum LayerConfig {
             return ["class": "BottleneckBlock", "in": JSON(l.conv1.weight.shape[1]), "width": JSON(l.conv1.weight.shape[0]), "stride": JSON(l.conv2.stride.0)]
         case let l as FeaturesClassifier:
             return ["class": "FeaturesClassifier", "features": try child(l.features, "features"), "classifier": try child(l.classifier, "classifier")]
+        case let l as any ArchivableLayer:
+            guard case .object(var fields) = try l.archiveConfig() else {
+                throw ModelFileError(.unsupported, file: file, "layer '\(path)'", "\(type(of: l)).archiveConfig() did not return an object")
+            }
+            fields["class"] = .string(type(of: l).archiveClassName)
+            return .object(fields)
         default:
             throw ModelFileError(.unsupported, file: file, "layer '\(path)'",
-                                 "layer class \(type(of: layer)) cannot be saved in a model archive; supported: \(supportedClasses.joined(separator: ", "))")
+                                 "layer class \(type(of: layer)) cannot be saved in a model archive; supported: \(supportedClasses.joined(separator: ", ")) (other layers: conform to ArchivableLayer)")
         }
     }
 
@@ -361,8 +391,10 @@ public enum LayerConfig {
             }
             return FeaturesClassifier(features: features, classifier: classifier)
         default:
+            if let make = registry.withLock({ $0[className] }) { return try make(json, file, path) }
             throw ModelFileError(.unsupported, file: file, "layer '\(path)'",
-                                 "unknown layer class '\(className)'; supported: \(supportedClasses.joined(separator: ", "))")
+                                 "unknown layer class '\(className)'; supported: \(supportedClasses.joined(separator: ", ")) "
+                                 + "(classes from other modules load after LayerConfig.register(...), e.g. ONNXModel)")
         }
     }
 
@@ -418,90 +450,96 @@ public enum LayerConfig {
 }
 
 /// Reads the fields of one layer's configuration, with errors naming the layer and field.
-struct ConfigReader {
-    let json: JSON
-    let file: String
-    let path: String
+public struct ConfigReader {
+    public let json: JSON
+    public let file: String
+    public let path: String
 
-    var place: String { "layer '\(path)'" + (json["class"]?.string.map { " (\($0))" } ?? "") }
+    public init(json: JSON, file: String, path: String) {
+        self.json = json
+        self.file = file
+        self.path = path
+    }
 
-    func missing(_ key: String) -> ModelFileError {
+    public var place: String { "layer '\(path)'" + (json["class"]?.string.map { " (\($0))" } ?? "") }
+
+    public func missing(_ key: String) -> ModelFileError {
         ModelFileError(.badConfig, file: file, place, "field '\(key)' is missing")
     }
 
-    func invalid(_ key: String, _ detail: String) -> ModelFileError {
+    public func invalid(_ key: String, _ detail: String) -> ModelFileError {
         ModelFileError(.badConfig, file: file, place, "field '\(key)': \(detail)")
     }
 
-    func require(_ condition: Bool, _ key: String, _ detail: @autoclosure () -> String) throws {
+    public func require(_ condition: Bool, _ key: String, _ detail: @autoclosure () -> String) throws {
         if !condition { throw invalid(key, detail()) }
     }
 
-    func field(_ key: String) throws -> JSON {
+    public func field(_ key: String) throws -> JSON {
         guard let value = json[key] else { throw missing(key) }
         return value
     }
 
-    func describe(_ value: JSON) -> String {
+    public func describe(_ value: JSON) -> String {
         let text = String(decoding: value.serialized(), as: UTF8.self)
         return text.count > 60 ? String(text.prefix(60)) + "…" : text
     }
 
-    func int(_ key: String) throws -> Int {
+    public func int(_ key: String) throws -> Int {
         let value = try field(key)
         guard let n = value.int else { throw invalid(key, "expected an integer, found \(describe(value))") }
         return n
     }
 
-    func positive(_ key: String) throws -> Int {
+    public func positive(_ key: String) throws -> Int {
         let n = try int(key)
         try require(n > 0 && n < 1 << 31, key, "expected a positive integer, found \(n)")
         return n
     }
 
-    func nonNegative(_ key: String) throws -> Int {
+    public func nonNegative(_ key: String) throws -> Int {
         let n = try int(key)
         try require(n >= 0 && n < 1 << 31, key, "expected a non-negative integer, found \(n)")
         return n
     }
 
-    func optionalInt(_ key: String) throws -> Int? {
+    public func optionalInt(_ key: String) throws -> Int? {
         guard let value = json[key], !value.isNull else { return nil }
         guard let n = value.int else { throw invalid(key, "expected an integer or null, found \(describe(value))") }
         return n
     }
 
-    func double(_ key: String) throws -> Double {
+    public func double(_ key: String) throws -> Double {
         let value = try field(key)
         guard let n = value.double, n.isFinite else { throw invalid(key, "expected a finite number, found \(describe(value))") }
         return n
     }
 
-    func rate(_ key: String) throws -> Double {
+    public func rate(_ key: String) throws -> Double {
         let r = try double(key)
         try require(r >= 0 && r < 1, key, "expected a rate in [0, 1), found \(r)")
         return r
     }
 
-    func bool(_ key: String) throws -> Bool {
+    public func bool(_ key: String) throws -> Bool {
         let value = try field(key)
         guard let b = value.bool else { throw invalid(key, "expected true or false, found \(describe(value))") }
         return b
     }
 
-    func string(_ key: String) throws -> String {
+    public func string(_ key: String) throws -> String {
         let value = try field(key)
         guard let s = value.string else { throw invalid(key, "expected a string, found \(describe(value))") }
         return s
     }
 
-    func array(_ key: String) throws -> [JSON] {
+    public func array(_ key: String) throws -> [JSON] {
         let value = try field(key)
         guard let a = value.array else { throw invalid(key, "expected an array, found \(describe(value))") }
         return a
     }
 
-    func ints(_ key: String) throws -> [Int] {
+    public func ints(_ key: String) throws -> [Int] {
         let value = try field(key)
         guard let a = value.ints, a.allSatisfy({ $0 >= -1 && $0 < 1 << 31 }) else {
             throw invalid(key, "expected an array of integers, found \(describe(value))")
@@ -511,7 +549,7 @@ struct ConfigReader {
 
     /// A weight of these dimensions must stay below 2³⁰ elements (4 GiB of float32): a corrupt
     /// size fails here instead of in the allocator.
-    func limit(_ sizes: Int...) throws {
+    public func limit(_ sizes: Int...) throws {
         var product = 1
         for size in sizes {
             let (p, overflow) = product.multipliedReportingOverflow(by: Swift.max(size, 1))
@@ -522,21 +560,21 @@ struct ConfigReader {
         }
     }
 
-    func pair(_ key: String, positive: Bool = true) throws -> (Int, Int) {
+    public func pair(_ key: String, positive: Bool = true) throws -> (Int, Int) {
         let a = try ints(key)
         try require(a.count == 2 && a.allSatisfy { positive ? $0 > 0 : $0 >= 0 }, key,
                      "expected two \(positive ? "positive" : "non-negative") integers, found \(a)")
         return (a[0], a[1])
     }
 
-    func triple(_ key: String, positive: Bool = true) throws -> (Int, Int, Int) {
+    public func triple(_ key: String, positive: Bool = true) throws -> (Int, Int, Int) {
         let a = try ints(key)
         try require(a.count == 3 && a.allSatisfy { positive ? $0 > 0 : $0 >= 0 }, key,
                      "expected three \(positive ? "positive" : "non-negative") integers, found \(a)")
         return (a[0], a[1], a[2])
     }
 
-    func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
+    public func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
         let value = try field(key)
         do { return try value.decode(T.self) } catch {
             throw invalid(key, "expected a \(T.self), found \(describe(value))")

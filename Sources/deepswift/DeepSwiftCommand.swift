@@ -37,7 +37,8 @@ struct DeepSwiftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepswift",
         abstract: "DeepSwift: deep learning for Swift on Linux servers.",
-        subcommands: [TrainCommand.self, GenerateCommand.self, SummaryCommand.self, DemoCommand.self, BenchCommand.self, InfoCommand.self])
+        subcommands: [TrainCommand.self, GenerateCommand.self, ImportCommand.self, SummaryCommand.self, PredictCommand.self, EvaluateCommand.self,
+                      DemoCommand.self, BenchCommand.self, InfoCommand.self])
 }
 
 /// Options every computing subcommand accepts.

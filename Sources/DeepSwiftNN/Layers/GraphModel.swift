@@ -126,6 +126,15 @@ public final class GraphBuilder {
     }
 }
 
+/// A model with several inputs and outputs (``GraphModel``, imported ONNX graphs): tools such as
+/// `deepswift predict` feed it one tensor per input and read one per output.
+public protocol MultiInputOutputModel: Layer {
+    /// Runs the model on one value per input (in the model's input order).
+    func callAsFunction(_ inputs: [Variable]) -> [Variable]
+}
+
+extension GraphModel: MultiInputOutputModel {}
+
 /// A layer that takes several inputs in a ``GraphModel`` node (e.g. ``MultiHeadAttention``:
 /// query, value and optionally key, in Keras's order).
 public protocol MultiInputLayer: Layer {

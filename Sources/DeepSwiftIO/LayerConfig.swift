@@ -219,7 +219,10 @@ public enum LayerConfig {
             return try decodeGraph(c, file: file, path: path)
         case "Dense":
             try c.limit(c.positive("in"), c.positive("out"))
-            return Dense(try c.positive("in"), try c.positive("out"), bias: try c.bool("bias"), activation: try c.value("activation", Activation.self), using: &rng)
+            // Shape-only placeholders (no memory): the archive's weights replace them.
+            let input = try c.positive("in"), output = try c.positive("out")
+            return Dense(weight: Tensor.zeros([1, 1]).expanded(to: [output, input]), bias: try c.bool("bias") ? Tensor.zeros([1]).expanded(to: [output]) : nil,
+                         activation: try c.value("activation", Activation.self))
         case "Conv1D":
             let groups = try c.positive("groups"), input = try c.positive("in"), output = try c.positive("out")
             try c.require(input % groups == 0 && output % groups == 0, "groups", "\(groups) groups must divide in \(input) and out \(output)")

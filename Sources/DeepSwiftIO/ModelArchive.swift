@@ -123,7 +123,10 @@ public struct ModelArchive {
             throw ModelFileError(.notRecognized, file: file, nil, "not a DeepSwift model archive (\(ModelFileError.wrapping(error, file: file).detail))")
         }
         func entry(_ name: String) throws -> Data? {
-            do { return try zip.contents(named: name) } catch { throw ModelFileError.wrapping(error, file: file) }
+            do {
+                guard let e = zip.entries.first(where: { $0.name == name }) else { return nil }
+                return try zip.storedContents(of: e)    // no copy for stored entries
+            } catch { throw ModelFileError.wrapping(error, file: file) }
         }
         func json(_ name: String) throws -> JSON? {
             guard let bytes = try entry(name) else { return nil }

@@ -22,6 +22,9 @@ final class HDF5File {
     /// The name used in errors (e.g. `model.keras: model.weights.h5`).
     let displayName: String
     private let id: hid_t
+    /// For in-memory files: the bytes HDF5 reads in place (kept alive and unchanged until close).
+    private var image: Data?
+    private var imageDescriptor: UnsafeMutablePointer<ds_h5_image>?
 
     static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -44,10 +47,35 @@ final class HDF5File {
         self.id = id
     }
 
+    /// An HDF5 file held in memory (e.g. the weights inside a `.keras` archive).
+    init(image: Data, displayName: String) throws {
+        path = displayName
+        self.displayName = displayName
+        guard image.starts(with: Self.signature) else {
+            throw ModelFileError(.notRecognized, file: displayName, nil, "not an HDF5 file (no HDF5 signature at the start)")
+        }
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        _ = Self.silenced
+        // Data does not move its bytes while it is alive and unmodified; HDF5 reads them in place.
+        let descriptor = UnsafeMutablePointer<ds_h5_image>.allocate(capacity: 1)
+        image.withUnsafeBytes { descriptor.pointee = ds_h5_image(buffer: UnsafeMutableRawPointer(mutating: $0.baseAddress!), size: $0.count) }
+        let id = ds_h5_open_image(descriptor, "deepswift-image-\(UInt(bitPattern: descriptor))")
+        guard id >= 0 else {
+            descriptor.deallocate()
+            throw ModelFileError(.corrupt, file: displayName, nil, "HDF5 cannot open it (damaged or truncated)")
+        }
+        self.id = id
+        self.image = image
+        imageDescriptor = descriptor
+    }
+
     deinit {
         Self.lock.lock()
         H5Fclose(id)
         Self.lock.unlock()
+        imageDescriptor?.deallocate()
+        _ = image
     }
 
     enum Kind { case group, dataset, other, missing }

@@ -17,7 +17,6 @@ final class KerasFile {
     private let hdf5: HDF5File
     private let legacyRoot: String?
     private var groupsByLayerName: [String: String] = [:]
-    private var temporaryFile: String?
 
     init(path: String) throws {
         self.path = path
@@ -49,16 +48,14 @@ final class KerasFile {
             do { config = try JSON.parse(try member("config.json")) } catch let error as ModelFileError { throw error } catch {
                 throw ModelFileError(.corrupt, file: path, "entry 'config.json'", "is not valid JSON")
             }
-            let weights = try member("model.weights.h5")
-            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("deepswift-keras-\(UUID().uuidString).h5").path
-            guard FileManager.default.createFile(atPath: temporary, contents: weights) else {
-                throw ModelFileError(.unwritable, file: path, nil, "cannot unpack model.weights.h5 to \(temporary)")
-            }
-            temporaryFile = temporary
-            do { hdf5 = try HDF5File(path: temporary, displayName: path + ": model.weights.h5") } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw error
-            }
+            let weights: Data
+            do {
+                guard let entry = zip.entries.first(where: { $0.name == "model.weights.h5" }) else {
+                    throw ModelFileError(.notRecognized, file: path, nil, "a zip file without 'model.weights.h5': not a Keras 3 .keras archive")
+                }
+                weights = try zip.storedContents(of: entry)
+            } catch let error as ModelFileError { throw error } catch { throw ModelFileError.wrapping(error, file: path) }
+            hdf5 = try HDF5File(image: weights, displayName: path + ": model.weights.h5")
             legacyRoot = nil
             // Groups are named after the layer class; the layer's own name is the `vars` group's attribute.
             if hdf5.kind("layers") == .group {
@@ -70,10 +67,6 @@ final class KerasFile {
         } else {
             throw ModelFileError(.notRecognized, file: path, nil, "neither a Keras .keras archive (zip) nor an HDF5 .h5 file")
         }
-    }
-
-    deinit {
-        if let temporaryFile { try? FileManager.default.removeItem(atPath: temporaryFile) }
     }
 
     /// The weights of the layer called `name`, in `layer.weights` order.

@@ -265,10 +265,11 @@ struct Converter {
             let useBias = bool("use_bias", true)
             try expectWeights(useBias ? 2 : 1)
             let kernel = try weight(0, rank: 2)
-            let dense = Dense(kernel.shape[0], kernel.shape[1], bias: useBias, activation: try activationOf(), using: &rng)
-            try assign(dense.weight, kernel.transposed())
-            if useBias { try assign(dense.bias, try weight(1)) }
-            return .layer(dense)
+            let bias = useBias ? try weight(1, rank: 1) : nil
+            if let bias, bias.shape != [kernel.shape[1]] {
+                throw ModelFileError(.shapeMismatch, file: path, place, "bias \(bias.shape) does not fit kernel \(kernel.shape)")
+            }
+            return .layer(Dense(weight: kernel.transposed().contiguous(), bias: bias, activation: try activationOf()))
         case "Activation":
             return .layer(ActivationLayer(try activationOf()))
         case "ReLU":

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the hot paths (build with -c release). The last line of output is JSON.",
         subcommands: [MatmulBench.self, ElementwiseBench.self, ReduceBench.self, TrainStepBench.self, InferBench.self, ConvolutionBench.self,
-                      CSVBench.self, ImagesBench.self, AllreduceBench.self])
+                      CSVBench.self, ImagesBench.self, AllreduceBench.self, ImportBench.self])
 }
 
 /// Runs `body` once to warm up, then repeatedly for at least `minimumSeconds` (and 3 runs);

@@ -218,3 +218,32 @@ struct EvaluateCommand: ParsableCommand {
         if json { print(jsonLine([("model", .string(model)), ("test_accuracy", .double4(accuracy)), ("test_loss", .double4(loss)), ("samples", .int(n))])) }
     }
 }
+
+/// `deepswift bench import --file F`: importing a model against reading its bytes.
+struct ImportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Time to import a model file (any supported format) against the time to read the file's bytes (both from the page cache, best of several runs).")
+    @Option(help: "The model file (make ~100 MB ones with scripts/make_large_models.py).") var file: String
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        compute.apply()
+        var size = 0
+        let read = bestTime(minimumSeconds: 2) {
+            let handle = FileHandle(forReadingAtPath: file)
+            size = (try? handle?.readToEnd())??.count ?? 0
+            try? handle?.close()
+        }
+        var parameters = 0
+        var failure: (any Error)? = nil
+        let format = try ModelFiles.format(of: file)
+        let load = bestTime(minimumSeconds: 2) {
+            do { parameters = try ModelFiles.load(file).0.model.parameterCount } catch { failure = error }
+        }
+        if let failure { throw ValidationError("\(failure)") }
+        print(jsonLine([("op", .string("import")), ("file", .string(file)), ("format", .string(format.rawValue)), ("megabytes", .double(Double(size) / 1e6)),
+                        ("parameters", .int(parameters)), ("read_ms", .double(read * 1000)), ("import_ms", .double(load * 1000)),
+                        ("ratio", .double(load / read)), ("threads", .int(ThreadSettings.numThreads))]))
+    }
+}

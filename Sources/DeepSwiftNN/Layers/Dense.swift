@@ -24,6 +24,16 @@ public final class Dense: Layer {
         self.activation = activation
     }
 
+    /// From existing values: `weight [out, in]` and `bias [out]`, kept as given (importers use it;
+    /// nothing is initialized twice).
+    public init(weight: Tensor, bias: Tensor?, activation: Activation = .identity) {
+        tensorCheck(weight.rank == 2 && (bias == nil || bias!.shape == [weight.shape[0]]),
+                    "Dense: weight \(weight.shape) must be [out, in] and bias \(bias?.shape ?? []) [out]")
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
+        self.activation = activation
+    }
+
     /// Convenience with its own generator seeded by `seed`.
     public convenience init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, activation: Activation = .identity,
                             weightInitializer: Initializer = .glorotUniform(), biasInitializer: Initializer = .zeros,

@@ -1,4 +1,5 @@
 import CZlib
+import Dispatch
 import Foundation
 
 /// The minimal ZIP reader and writer that `.npz` files and model archives need: stored and
@@ -102,6 +103,25 @@ public struct ZipArchive: Sendable {
         return try contents(of: entry)
     }
 
+    /// The bytes of an entry, CRC-checked, without a copy when the entry is stored uncompressed
+    /// (a slice of the archive's data: index it from its `startIndex`).
+    public func storedContents(of entry: Entry) throws -> Data {
+        guard entry.method == 0 else { return try contents(of: entry) }
+        let header = entry.localHeaderOffset
+        guard try u32(header) == 0x0403_4B50 else { throw fail("bad local header signature", entry: entry.name) }
+        let start = header + 30 + (try u16(header + 26)) + (try u16(header + 28))
+        guard start >= 0, start + entry.compressedSize <= data.count, entry.compressedSize == entry.uncompressedSize else {
+            throw NumPyFormatError(.truncated, file: file, entry: entry.name,
+                                   "entry data runs past the end of the archive: needs \(entry.compressedSize) bytes at offset \(start), archive has \(data.count)")
+        }
+        let slice = data[data.startIndex + start ..< data.startIndex + start + entry.compressedSize]
+        let actual = ZipArchive.crc32(slice)
+        guard actual == entry.crc32 else {
+            throw fail(String(format: "CRC-32 mismatch: expected %08x, computed %08x (the file is corrupt)", entry.crc32, actual), entry: entry.name)
+        }
+        return slice
+    }
+
     /// The uncompressed bytes of an entry, CRC-checked.
     public func contents(of entry: Entry) throws -> Data {
         let header = entry.localHeaderOffset
@@ -152,12 +172,33 @@ public struct ZipArchive: Sendable {
 
     static func crc32(_ data: Data) -> UInt32 {
         data.withUnsafeBytes { raw -> UInt32 in
-            var crc: uLong = CZlib.crc32(0, nil, 0)
-            var offset = 0
-            while offset < raw.count {
-                let chunk = Swift.min(raw.count - offset, 1 << 30)
-                crc = CZlib.crc32(crc, raw.baseAddress!.assumingMemoryBound(to: Bytef.self) + offset, uInt(chunk))
-                offset += chunk
+            func serial(_ start: Int, _ count: Int) -> uLong {
+                var crc: uLong = CZlib.crc32(0, nil, 0)
+                var offset = start
+                while offset < start + count {
+                    let chunk = Swift.min(start + count - offset, 1 << 30)
+                    crc = CZlib.crc32(crc, raw.baseAddress!.assumingMemoryBound(to: Bytef.self) + offset, uInt(chunk))
+                    offset += chunk
+                }
+                return crc
+            }
+            // Large entries (model weights): pieces on several threads, joined with crc32_combine.
+            let pieces = raw.count >= 1 << 24 ? Swift.min(ThreadSettings.numThreads, 8) : 1
+            guard pieces > 1 else { return UInt32(serial(0, raw.count)) }
+            let size = (raw.count + pieces - 1) / pieces
+            let results = UncheckedSendable(UnsafeMutablePointer<uLong>.allocate(capacity: pieces))
+            defer { results.value.deallocate() }
+            let base = UncheckedSendable(raw)
+            DispatchQueue.concurrentPerform(iterations: pieces) { i in
+                let start = i * size, count = Swift.max(0, Swift.min(size, base.value.count - start))
+                var crc: uLong = CZlib.crc32(0, nil, 0)
+                if count > 0 { crc = CZlib.crc32(crc, base.value.baseAddress!.assumingMemoryBound(to: Bytef.self) + start, uInt(count)) }
+                results.value[i] = crc
+            }
+            var crc = results.value[0]
+            for i in 1..<pieces {
+                let count = Swift.max(0, Swift.min(size, raw.count - i * size))
+                crc = crc32_combine(crc, results.value[i], off_t(count))
             }
             return UInt32(crc)
         }

@@ -91,7 +91,47 @@ struct Converter {
                 throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))", "a merge layer cannot be part of a Sequential model")
             }
         }
-        return (Sequential(layers), inputs)
+        return (Sequential(Self.fuseChannelsLast(layers)), inputs)
+    }
+
+    /// Runs of channels-last wrappers (with elementwise layers between them) become one wrapper
+    /// around a `Sequential`, so a Keras CNN permutes its activations once instead of around every
+    /// convolution and pooling layer.
+    static func fuseChannelsLast(_ layers: [any Layer]) -> [any Layer] {
+        var result: [any Layer] = []
+        var run: [any Layer] = []
+        var pending: [any Layer] = []   // elementwise layers after the last wrapper of the run
+        func flush() {
+            if run.count == 1, let only = run.first { result.append(ChannelsLast(only)) }
+            else if run.count > 1 { result.append(ChannelsLast(Sequential(run))) }
+            run = []
+            result += pending
+            pending = []
+        }
+        for layer in layers {
+            if let wrapped = layer as? ChannelsLast {
+                run += pending + [wrapped.layer]
+                pending = []
+            } else if !run.isEmpty && isElementwise(layer) {
+                pending.append(layer)
+            } else {
+                flush()
+                result.append(layer)
+            }
+        }
+        flush()
+        return result
+    }
+
+    /// Layers that act on each element alone (any layout gives the same result).
+    static func isElementwise(_ layer: any Layer) -> Bool {
+        if let a = layer as? ActivationLayer {
+            switch a.activation {
+            case .softmax, .logSoftmax: return false
+            default: return true
+            }
+        }
+        return layer is Dropout || layer is GaussianNoise || layer is GaussianDropout || layer is AlphaDropout
     }
 
     /// The tensors a call node reads: `[layer name, node index, tensor index]` triples, in argument order.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeepSwift
 import DeepSwiftDistributed
+import DeepSwiftIO
 import Dispatch
 import Foundation
 
@@ -26,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "char-lstm: embedding size.") var embedding = 64
     @Option(help: "char-lstm: optimizer steps (one batch of random windows each).") var steps = 1000
     @Option(help: "char-lstm: a fixed alphabet instead of the text's characters (the text must not use others).") var alphabet: String?
-    @Option(help: "char-lstm, tabular: where to save the trained model (.npz).") var save: String?
+    @Option(help: "Where to save the trained model: mlp-mnist, lenet-mnist: a DeepSwift archive (.dsm) for predict/evaluate/summary; char-lstm, tabular: .npz.") var save: String?
     @Option(help: "tabular: the CSV file (a header row names the columns).") var csv: String?
     @Option(help: "tabular: the column to predict.") var label: String?
     @Option(help: "tabular: classification or regression.") var task: String = "classification"
@@ -91,6 +92,13 @@ struct TrainCommand: ParsableCommand {
             }
         }
         guard isRoot else { return }
+        if let save {
+            let input = ModelArchive.Input(name: "image", shape: recipe.flattensImages ? [784] : [1, 28, 28])
+            do { try ModelArchive(trainer: trainer, finishedEpochs: epochs, seed: seed, inputs: [input]).save(to: save) } catch let error as ModelFileError {
+                throw ValidationError(error.description)
+            }
+            print("saved \(save)")
+        }
         let evaluation = trainer.evaluate(test)
         let testAccuracy = evaluation.accuracy ?? 0
         print(String(format: "test accuracy %.4f, test loss %.4f, training %.2f s (%.0f samples/s, first step excluded)",

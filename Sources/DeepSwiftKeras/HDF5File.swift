@@ -13,10 +13,9 @@ import Foundation
 /// ```
 final class HDF5File {
     private static let lock = NSLock()
-    private static let silenced: Bool = {
-        H5Eset_auto2(ds_h5e_default(), nil, nil)   // report through return values, not stderr
-        return true
-    }()
+    /// Errors are reported through return values, not printed (set before every open: the
+    /// library's first initialization resets it).
+    private static func silence() { H5Eset_auto2(ds_h5e_default(), nil, nil) }
 
     let path: String
     /// The name used in errors (e.g. `model.keras: model.weights.h5`).
@@ -41,7 +40,8 @@ final class HDF5File {
         }
         Self.lock.lock()
         defer { Self.lock.unlock() }
-        _ = Self.silenced
+        H5open()
+        Self.silence()
         let id = H5Fopen(path, ds_h5f_acc_rdonly(), ds_h5p_default())
         guard id >= 0 else { throw ModelFileError(.corrupt, file: name, nil, "HDF5 cannot open it (damaged or truncated)") }
         self.id = id
@@ -56,7 +56,8 @@ final class HDF5File {
         }
         Self.lock.lock()
         defer { Self.lock.unlock() }
-        _ = Self.silenced
+        H5open()
+        Self.silence()
         // Data does not move its bytes while it is alive and unmodified; HDF5 reads them in place.
         let descriptor = UnsafeMutablePointer<ds_h5_image>.allocate(capacity: 1)
         image.withUnsafeBytes { descriptor.pointee = ds_h5_image(buffer: UnsafeMutableRawPointer(mutating: $0.baseAddress!), size: $0.count) }

@@ -74,6 +74,13 @@ struct SummaryCommand: ParsableCommand {
             print(sequential.summary(inputShape: [1] + input.shape.map { $0 < 0 ? 1 : $0 }, dtype: dtype))
         } else {
             print(network.summaryName)
+            if let graph = network as? ONNXModel {
+                var counts: [String: Int] = [:]
+                for node in graph.nodes { counts[node.opType, default: 0] += 1 }
+                print("operators: " + counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+                    .map { "\($0.key)×\($0.value)" }.joined(separator: ", "))
+                print("outputs: " + graph.outputNames.joined(separator: ", "))
+            }
             for (name, p) in network.namedParameters { print("  \(name) \(p.value.shape)") }
             print("Total parameters: \(network.parameterCount)")
         }

@@ -533,7 +533,8 @@ struct Converter {
             let axis = c["axis"]?.int ?? (c["axis"]?.ints?.count == 1 ? c["axis"]!.ints![0] : nil)
             if axis == 1 { return .layer(bn) }
             let inputRank = entry["build_config"]?["input_shape"]?.array?.count
-            guard axis == -1 || (inputRank != nil && axis == inputRank! - 1) else {
+            // Keras 2 writes the positive index of the last axis (e.g. 3 for images) and no input shape.
+            guard let axis, axis == -1 || (axis >= 2 && (inputRank == nil || axis == inputRank! - 1)) else {
                 throw unsupported(name, className, "normalization axis \(c["axis"].map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "?") (supported: the last axis, or 1)")
             }
             return .layer(ChannelsLast(bn))
@@ -541,7 +542,7 @@ struct Converter {
             guard !bool("rms_scaling", false) else { throw unsupported(name, className, "rms_scaling") }
             let axes = c["axis"]?.ints ?? c["axis"]?.int.map { [$0] } ?? [-1]
             let inputRank = entry["build_config"]?["input_shape"]?.array?.count
-            guard axes.count == 1, axes[0] == -1 || (inputRank != nil && axes[0] == inputRank! - 1) else {
+            guard axes.count == 1, axes[0] == -1 || (axes[0] >= 1 && (inputRank == nil || axes[0] == inputRank! - 1)) else {
                 throw unsupported(name, className, "normalization over axes \(axes) (supported: the last axis)")
             }
             let center = bool("center", true), scale = bool("scale", true)

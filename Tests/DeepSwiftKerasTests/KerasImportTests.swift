@@ -61,3 +61,20 @@ import Testing
         #expect(loss().value.item(as: Float.self) < before)
     }
 }
+
+/// Legacy `.h5` files written by Keras 2 (TensorFlow; Tests/Fixtures/keras2/generate_keras2_fixtures.py):
+/// `weight_names` with `:0` suffixes, Keras 2 `inbound_nodes`, `batch_input_shape`.
+@Suite struct Keras2ImportTests {
+    @Test(arguments: ["k2_mlp", "k2_cnn", "k2_functional", "k2_lstm", "k2_bigru"])
+    func keras2FilesMatchKeras(_ name: String) throws {
+        let archive = try KerasImporter.load(Fixtures.path("keras2/\(name).h5"))
+        let io = try NumPy.loadArchive(Fixtures.path("keras2/\(name)_io.npz"))
+        let inputs = (0..<io.keys.filter { $0.hasPrefix("input_") }.count).map { io["input_\($0)"]! }
+        let outputs = KerasImportTests.run(archive.model, inputs)
+        for (i, actual) in outputs.enumerated() {
+            let expected = try #require(io["output_\(i)"])
+            expectClose(actual, expected, rtol: 1e-4, atol: 1e-4, "\(name) output \(i)")
+        }
+        #expect(archive.inputs.count == inputs.count)
+    }
+}

@@ -89,6 +89,7 @@ public final class MPICommunicator: Communicator {
     /// (LeNet's gradients on 2 ranks of this 2-core machine: 0.36 ms vs 0.22 ms per step). Turn it
     /// on when ranks leave cores idle or reductions cross a network.
     public var nonBlockingReductions = ProcessInfo.processInfo.environment["DEEPSWIFT_NONBLOCKING_ALLREDUCE"] == "1"
+    public var overlapsReductions: Bool { nonBlockingReductions }
 
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> any PendingReduction {
         let reduction = MPIReduction(communicator: self)

@@ -8,6 +8,11 @@ import Foundation
 ///
 /// Every member must call the same collectives in the same order with buffers of the same size.
 public protocol Communicator: AnyObject {
+    /// Whether a started reduction makes progress while the caller computes (non-blocking
+    /// collectives with a core to spare). When not, data-parallel steps reduce every gradient after
+    /// the backward pass instead of during it: reductions that block anyway would only add points
+    /// where the members wait for each other.
+    var overlapsReductions: Bool { get }
     /// This member's index, `0 ..< size`.
     var rank: Int { get }
     /// Number of members.
@@ -37,6 +42,8 @@ struct CompletedReduction: PendingReduction {
 }
 
 extension Communicator {
+    public var overlapsReductions: Bool { false }
+
     /// Without non-blocking support: reduce now.
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> any PendingReduction {
         allreduceSum(buffer)

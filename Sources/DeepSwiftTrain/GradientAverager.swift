@@ -47,7 +47,11 @@ public final class GradientAverager: @unchecked Sendable {
     }
 
     /// A parameter's gradient is final: start its reduction (when its turn in the fixed order comes).
+    /// With blocking reductions (``Communicator/overlapsReductions`` false) nothing starts before
+    /// ``finishStep()``: a blocking reduction during backward would only make the members wait for
+    /// each other once per parameter instead of once per step.
     public func gradientReady(_ parameter: Parameter) {
+        guard communicator.overlapsReductions else { return }
         guard let i = index[ObjectIdentifier(parameter)], !started[i] else { return }
         ready[i] = true
         while cursor >= 0 && ready[cursor] {

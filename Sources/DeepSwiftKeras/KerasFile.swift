@@ -71,22 +71,35 @@ final class KerasFile {
 
     /// The weights of the layer called `name`, in `layer.weights` order.
     func weights(of name: String, className: String) throws -> [Tensor] {
+        try weightPaths(of: name, className: className).map { try hdf5.dataset($0) }
+    }
+
+    /// A Dense layer's kernel `[in, out]` read straight into DeepSwift's `[out, in]` layout (block by
+    /// block, without a second full-size buffer), and its bias.
+    func denseWeights(of name: String) throws -> (kernel: Tensor, bias: Tensor?, count: Int) {
+        let paths = try weightPaths(of: name, className: "Dense")
+        guard let first = paths.first else { return (Tensor.zeros([0, 0]), nil, 0) }
+        return (try hdf5.datasetTransposed2D(first), paths.count > 1 ? try hdf5.dataset(paths[1]) : nil, paths.count)
+    }
+
+    /// The dataset paths of a layer's weights, in `layer.weights` order.
+    func weightPaths(of name: String, className: String) throws -> [String] {
         if let root = legacyRoot {
             let group = root.isEmpty ? name : root + "/" + name
             guard hdf5.kind(group) == .group else { return [] }
             let names = try hdf5.stringAttributes("weight_names", of: group) ?? []
-            return try names.map { try hdf5.dataset(group + "/" + $0) }
+            return names.map { group + "/" + $0 }
         }
         guard let group = groupsByLayerName[name] else { return [] }
         return try collect(group, className: className)
     }
 
-    private func collect(_ group: String, className: String?) throws -> [Tensor] {
-        var result: [Tensor] = []
+    private func collect(_ group: String, className: String?) throws -> [String] {
+        var result: [String] = []
         let members = try hdf5.children(group)
         if members.contains("vars") {
             let indices = try hdf5.children(group + "/vars").compactMap(Int.init).sorted()
-            for i in indices { result.append(try hdf5.dataset("\(group)/vars/\(i)")) }
+            for i in indices { result.append("\(group)/vars/\(i)") }
         }
         let preferred: [String]
         switch className {

@@ -247,7 +247,9 @@ struct Converter {
     func layer(_ entry: JSON, name: String, weights given: [Tensor]? = nil) throws -> Converted {
         let className = entry["class_name"]?.string ?? "?"
         let c = entry["config"] ?? [:]
-        let w = try given ?? file.weights(of: name, className: className)
+        // Dense kernels are read transposed (the common large weight); everything else as stored.
+        let dense = className == "Dense" && given == nil ? try file.denseWeights(of: name) : nil
+        let w = try given ?? (dense != nil ? [] : file.weights(of: name, className: className))
         let place = "layer '\(name)' (\(className))"
         func fail(_ detail: String) -> ModelFileError { ModelFileError(.badConfig, file: path, place, detail) }
         func int(_ key: String) throws -> Int {
@@ -303,13 +305,21 @@ struct Converter {
         switch className {
         case "Dense":
             let useBias = bool("use_bias", true)
-            try expectWeights(useBias ? 2 : 1)
-            let kernel = try weight(0, rank: 2)
-            let bias = useBias ? try weight(1, rank: 1) : nil
-            if let bias, bias.shape != [kernel.shape[1]] {
-                throw ModelFileError(.shapeMismatch, file: path, place, "bias \(bias.shape) does not fit kernel \(kernel.shape)")
+            let matrix: Tensor, bias: Tensor?
+            if let dense {
+                guard dense.count == (useBias ? 2 : 1) else {
+                    throw ModelFileError(.shapeMismatch, file: path, place, "expected \(useBias ? 2 : 1) weights, the file has \(dense.count)")
+                }
+                (matrix, bias) = (dense.kernel, dense.bias)
+            } else {
+                try expectWeights(useBias ? 2 : 1)
+                matrix = try weight(0, rank: 2).transposed().contiguous()
+                bias = useBias ? try weight(1, rank: 1) : nil
             }
-            return .layer(Dense(weight: kernel.transposed().contiguous(), bias: bias, activation: try activationOf()))
+            if let bias, bias.shape != [matrix.shape[0]] {
+                throw ModelFileError(.shapeMismatch, file: path, place, "bias \(bias.shape) does not fit kernel \(Array(matrix.shape.reversed()))")
+            }
+            return .layer(Dense(weight: matrix, bias: bias, activation: try activationOf()))
         case "Activation":
             return .layer(ActivationLayer(try activationOf()))
         case "ReLU":

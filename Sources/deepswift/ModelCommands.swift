@@ -236,11 +236,24 @@ struct ImportBench: ParsableCommand {
 
     func run() throws {
         compute.apply()
+        // The baseline: read(2) of the whole file into one buffer (what any loader must at least do).
         var size = 0
         let read = bestTime(minimumSeconds: 2) {
-            let handle = FileHandle(forReadingAtPath: file)
-            size = (try? handle?.readToEnd())??.count ?? 0
-            try? handle?.close()
+            let fd = open(file, O_RDONLY)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return }
+            let total = Int(info.st_size)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(total, 1), alignment: 64)
+            defer { buffer.deallocate() }
+            var done = 0
+            while done < total {
+                let n = Foundation.read(fd, buffer + done, total - done)
+                if n <= 0 { break }
+                done += n
+            }
+            size = done
         }
         var parameters = 0
         var failure: (any Error)? = nil

@@ -166,3 +166,26 @@ func temporaryPath(_ suffix: String) -> String {
         #expect(loaded.metadata == ["source": "test"])
     }
 }
+
+@Suite struct LargeFileTests {
+    /// Files of 1 MiB and more are memory-mapped (MAP_POPULATE); the readers see the same bytes.
+    @Test func largeFilesReadThroughTheMappingPath() throws {
+        var rng = PhiloxGenerator(seed: 4)
+        let model = Sequential { Dense(700, 600, seed: 1); Dense(600, 3, seed: 2) }
+        let path = temporaryPath(".dsm"), npy = temporaryPath(".npy"), safetensors = temporaryPath(".safetensors")
+        defer { for p in [path, npy, safetensors] { try? FileManager.default.removeItem(atPath: p) } }
+        try ModelArchive(model: model).save(to: path)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int > 1 << 20)
+        let x = Tensor.normal([2, 700], using: &rng)
+        expectEqual(try ModelArchive.load(from: path).model.predict(x), model.predict(x), "archive")
+        let big = Tensor.normal([512, 1024], using: &rng)
+        try NumPy.save(big, to: npy)
+        expectEqual(try NumPy.load(npy), big, "npy")
+        try SafeTensors.save(["big": big], to: safetensors)
+        expectEqual(try SafeTensors.load(safetensors)["big"]!, big, "safetensors")
+        // A large file cut short is still an error, not a crash.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: npy))
+        #expect(throws: NumPyFormatError.self) { try NumPy.load(npy) }
+    }
+}

@@ -143,6 +143,21 @@ public enum NumPy {
         guard FileManager.default.fileExists(atPath: path) else {
             throw NumPyFormatError(.unreadable, file: path, "file not found")
         }
+        #if os(Linux)
+        // Large files are mapped with MAP_POPULATE: the kernel fills the mapping in one pass instead
+        // of one page fault per 4 KiB page as the readers walk it (a 100 MB model: ~25,000 faults).
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 {
+            defer { close(fd) }
+            var info = stat()
+            if fstat(fd, &info) == 0, info.st_size >= 1 << 20 {
+                let size = Int(info.st_size)
+                if let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED {
+                    return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, count in munmap(pointer, count) })
+                }
+            }
+        }
+        #endif
         do { return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) }
         catch { throw NumPyFormatError(.unreadable, file: path, "cannot read: \(error.localizedDescription)") }
     }

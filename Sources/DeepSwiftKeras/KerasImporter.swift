@@ -165,11 +165,18 @@ struct Converter {
         let builder = GraphBuilder()
         var handles: [String: [GraphNode]] = [:]   // layer name → one handle per call
         var inputs: [ModelArchive.Input] = []
+        var maskOps: [String: String] = [:]
         for entry in entries {
             let className = entry["class_name"]?.string ?? "?"
             let layerConfig = entry["config"] ?? [:]
             guard let name = entry["name"]?.string ?? layerConfig["name"]?.string else {
                 throw ModelFileError(.badConfig, file: path, "model config", "a \(className) layer without a name")
+            }
+            // Keras 3 records mask computations of Functional models as op layers (NotEqual, ...)
+            // whose outputs go only to `mask=` arguments; DeepSwift's graph carries masks itself.
+            if (entry["module"]?.string ?? "").hasPrefix("keras.src.ops") {
+                maskOps[name] = className
+                continue
             }
             if className == "InputLayer" {
                 guard let spec = inputSpec(name: name, config: layerConfig) else {
@@ -179,15 +186,15 @@ struct Converter {
                 handles[name] = [builder.input(name, shape: spec.shape.map { $0 < 0 ? 1 : $0 })]
                 continue
             }
-            if className == "Masking" || (className == "Embedding" && layerConfig["mask_zero"]?.bool == true) {
-                throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))",
-                                     "masks in Functional models are not supported (DeepSwift's graph models do not propagate masks); use a Sequential model")
-            }
             let converted = try layer(entry, name: name)
             let calls = entry["inbound_nodes"]?.array ?? []
             var made: [GraphNode] = []
             for (index, call) in calls.enumerated() {
                 let sources = try callInputs(call, layer: name).map { (source, node, tensor) -> GraphNode in
+                    if let op = maskOps[source] {
+                        throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))",
+                                             "reads Keras operation '\(source)' (\(op)); operation layers are supported only as masks")
+                    }
                     guard tensor == 0, let list = handles[source], node < list.count else {
                         throw ModelFileError(.badConfig, file: path, "layer '\(name)' (\(className))",
                                              "input \(source)[\(node)][\(tensor)] is not an earlier layer's output (multi-output layers are not supported)")

@@ -154,4 +154,14 @@ extension MultiHeadAttention: MultiInputLayer {
         let q = inputs[0], v = inputs.count > 1 ? inputs[1] : q, k = inputs.count > 2 ? inputs[2] : v
         return self(query: q, key: k, value: v).output
     }
+
+    /// Keys whose step is padding (the key's mask, or the value's when the key is the value) get
+    /// no attention; the output keeps the query's mask (Keras's behaviour).
+    public func callAsFunction(_ inputs: [Variable], masks: [Tensor?]) -> (output: Variable, mask: Tensor?) {
+        tensorCheck((1...3).contains(inputs.count), "MultiHeadAttention: takes 1 to 3 inputs (query, value, key), got \(inputs.count)")
+        let q = inputs[0], v = inputs.count > 1 ? inputs[1] : q, k = inputs.count > 2 ? inputs[2] : v
+        let queryMask = masks.first ?? nil
+        let keyMask = inputs.count > 2 ? masks[2] : (inputs.count > 1 ? masks[1] : queryMask)
+        return (self(query: q, key: k, value: v, keyMask: keyMask).output, queryMask)
+    }
 }

@@ -139,6 +139,15 @@ extension GraphModel: MultiInputOutputModel {}
 /// query, value and optionally key, in Keras's order).
 public protocol MultiInputLayer: Layer {
     func callAsFunction(_ inputs: [Variable]) -> Variable
+    /// With the inputs' sequence masks; returns the output's mask. The default ignores the masks
+    /// and passes the first one on.
+    func callAsFunction(_ inputs: [Variable], masks: [Tensor?]) -> (output: Variable, mask: Tensor?)
+}
+
+extension MultiInputLayer {
+    public func callAsFunction(_ inputs: [Variable], masks: [Tensor?]) -> (output: Variable, mask: Tensor?) {
+        (self(inputs), masks.first ?? nil)
+    }
 }
 
 /// Layers that can say, without running, whether an input shape fits them.
@@ -210,7 +219,15 @@ public final class GraphModel: Layer {
 
     /// Runs the graph on one tensor per input (in the order the inputs were declared).
     public func callAsFunction(_ inputs: [Variable]) -> [Variable] {
-        var values: [Variable] = []
+        self(inputs, masks: inputs.map { _ in nil }).map(\.output)
+    }
+
+    /// Runs the graph with a sequence mask per input (`[B, T]`, nonzero = real step; nil = none).
+    /// Masks flow as in Keras: layers pass, create (`Embedding`, `Masking`) or drop them (see
+    /// ``Layer/callAsFunction(_:mask:)``), recurrent layers and attention read them, and a merge
+    /// keeps the steps that are real in every input.
+    public func callAsFunction(_ inputs: [Variable], masks inputMasks: [Tensor?]) -> [(output: Variable, mask: Tensor?)] {
+        var values: [Variable] = [], masks: [Tensor?] = []
         var nextInput = 0
         values.reserveCapacity(nodes.count)
         for node in nodes {
@@ -218,18 +235,42 @@ public final class GraphModel: Layer {
             case .input:
                 tensorCheck(nextInput < inputs.count, "GraphModel: \(inputs.count) inputs given, the graph has \(inputNames.count) (\(inputNames))")
                 values.append(inputs[nextInput])
+                masks.append(nextInput < inputMasks.count ? inputMasks[nextInput] : nil)
                 nextInput += 1
             case .layer(let layer, let inputs):
-                values.append(GraphModel.applyLayer(layer, inputs.map { values[$0] }))
+                let (y, m): (Variable, Tensor?)
+                if inputs.count == 1 {
+                    (y, m) = layer(values[inputs[0]], mask: masks[inputs[0]])
+                } else {
+                    (y, m) = (layer as! any MultiInputLayer)(inputs.map { values[$0] }, masks: inputs.map { masks[$0] })
+                }
+                values.append(y)
+                masks.append(m)
             case .merge(let operation, let inputs):
                 values.append(GraphModel.apply(operation, inputs.map { values[$0] }))
+                masks.append(GraphModel.mergeMasks(operation, inputs.map { masks[$0] }))
             }
         }
-        return outputs.map { values[$0] }
+        return outputs.map { (values[$0], masks[$0]) }
     }
 
     /// Single-input, single-output use (as in `Sequential` and `Trainer`).
     public func callAsFunction(_ input: Variable) -> Variable { self([input])[0] }
+
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { self([input], masks: [mask])[0] }
+
+    /// A step is real after a merge when it is real in every input that has a mask (Keras's rule);
+    /// concatenating along the time axis concatenates the masks.
+    static func mergeMasks(_ operation: MergeOperation, _ masks: [Tensor?]) -> Tensor? {
+        let present = masks.compactMap { $0 }
+        guard let first = present.first else { return nil }
+        if case .concatenate(let axis) = operation, axis == 1 {
+            guard present.count == masks.count else { return nil }
+            return Tensor.concat(present.map { ($0 .!= 0).cast(to: .float32) }, axis: 1)
+        }
+        guard present.allSatisfy({ $0.shape == first.shape }) else { return nil }
+        return present.dropFirst().reduce((first .!= 0).cast(to: .float32)) { $0 * ($1 .!= 0).cast(to: .float32) }
+    }
 
     static func applyLayer(_ layer: any Layer, _ inputs: [Variable]) -> Variable {
         if inputs.count == 1 { return layer(inputs[0]) }

@@ -52,3 +52,41 @@ public final class ArchiveWriter: TrainingListener {
         }
     }
 }
+
+extension ModelArchive {
+    /// Copies this archive's weights, buffers, optimizer state and step into `trainer` (whose model
+    /// must have the same parameter names and shapes) and returns the first epoch still to run.
+    ///
+    /// ```swift
+    /// let next = try ModelArchive.load(from: "run.dsm").restore(into: trainer, file: "run.dsm")
+    /// try trainer.fit(data, epochs: 10, batchSize: 64, seed: 42, startEpoch: next)
+    /// ```
+    public func restore(into trainer: Trainer, file: String) throws -> Int {
+        try StateDict.assign(StateDict.tensors(of: model), to: trainer.model, file: file, strict: true)
+        Self.copyGenerators(from: model, to: trainer.model)
+        if let optimizer {
+            guard type(of: optimizer) == type(of: trainer.optimizer) else {
+                throw ModelFileError(.badConfig, file: file, "optimizer", "the archive holds \(type(of: optimizer)), the trainer uses \(type(of: trainer.optimizer))")
+            }
+            trainer.optimizer.state = optimizer.state
+        }
+        trainer.step = training?.step ?? trainer.step
+        return training?.finishedEpochs ?? 0
+    }
+
+    /// Random-number generator positions (dropout, noise, recurrent dropout, attention dropout),
+    /// copied layer by layer between two models of the same structure.
+    static func copyGenerators(from source: any Layer, to target: any Layer) {
+        switch (source, target) {
+        case let (a as Dropout, b as Dropout): b.generator = a.generator
+        case let (a as AlphaDropout, b as AlphaDropout): b.generator = a.generator
+        case let (a as GaussianNoise, b as GaussianNoise): b.generator = a.generator
+        case let (a as GaussianDropout, b as GaussianDropout): b.generator = a.generator
+        case let (a as SpatialDropout, b as SpatialDropout): b.generator = a.generator
+        case let (a as RecurrentLayer, b as RecurrentLayer): b.generator = a.generator
+        case let (a as MultiHeadAttention, b as MultiHeadAttention): b.generator = a.generator
+        default: break
+        }
+        for ((_, a), (_, b)) in zip(source.sublayers, target.sublayers) { copyGenerators(from: a, to: b) }
+    }
+}

@@ -40,8 +40,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
     var averageEvery: Int?
     @Option(help: "--distributed: exit when no batch finishes for this many seconds (a hung peer); 0 disables.") var timeout = 300.0
-    @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint (.npz) after every epoch (rank 0).") var checkpoint: String?
-    @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint (on any number of ranks).") var resume: String?
+    @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint after every epoch (rank 0): a model archive for a .dsm path, else .npz.") var checkpoint: String?
+    @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint or model archive (on any number of ranks).") var resume: String?
 
     func run() throws {
         compute.apply()
@@ -65,7 +65,15 @@ struct TrainCommand: ParsableCommand {
         func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }
         var startEpoch = 0
         if let resume {
-            do { startEpoch = try Checkpoint.restore(from: resume, into: trainer) } catch let error as DataError {
+            do {
+                if (try? ModelFiles.format(of: resume)) == .native {
+                    startEpoch = try ModelArchive.load(from: resume).restore(into: trainer, file: resume)
+                } else {
+                    startEpoch = try Checkpoint.restore(from: resume, into: trainer)
+                }
+            } catch let error as DataError {
+                throw ValidationError(error.description)
+            } catch let error as ModelFileError {
                 throw ValidationError(error.description)
             }
             say("resuming from \(resume): \(startEpoch) of \(epochs) epochs done")
@@ -73,7 +81,12 @@ struct TrainCommand: ParsableCommand {
         let timer = WarmupTimer()
         var listeners: [any TrainingListener] = [timer]
         if !quiet && isRoot { listeners.append(ProgressReporter(interactive: json ? false : nil)) }
-        if let checkpoint, isRoot { listeners.append(CheckpointWriter(path: checkpoint, trainer: trainer, startEpoch: startEpoch)) }
+        if let checkpoint, isRoot {
+            // A .dsm path gets a model archive (usable by predict/evaluate too), anything else an .npz checkpoint.
+            listeners.append(checkpoint.hasSuffix(".dsm")
+                ? ArchiveWriter(path: checkpoint, trainer: trainer, seed: seed, inputs: [ModelArchive.Input(name: "image", shape: recipe.flattensImages ? [784] : [1, 28, 28])])
+                : CheckpointWriter(path: checkpoint, trainer: trainer, startEpoch: startEpoch))
+        }
         var watchdog: Watchdog? = nil
         if distributed && timeout > 0, let world = trainer.communicator {
             watchdog = Watchdog(seconds: timeout, label: "rank \(world.rank)")

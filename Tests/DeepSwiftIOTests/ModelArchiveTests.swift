@@ -140,6 +140,18 @@ func temporaryPath(_ suffix: String) -> String {
         for ((name, a), (_, b)) in zip(resumed.model.namedBuffers, straight.namedBuffers) {
             expectEqual(a.value, b.value, "buffer \(name)")
         }
+        // The same through restore(into:) on a trainer built by hand (what `deepswift train --resume run.dsm` does).
+        let fresh = network()
+        let handmade = Trainer(model: fresh, optimizer: Adam(fresh.parameters, learningRate: 1e-2), loss: loss)
+        let next = try ModelArchive.load(from: path).restore(into: handmade, file: path)
+        #expect(next == 1 && handmade.step == 4)
+        _ = try handmade.fit(data, epochs: 2, batchSize: 16, seed: 9, startEpoch: next)
+        for ((name, a), (_, b)) in zip(fresh.namedParameters, straight.namedParameters) { expectEqual(a.value, b.value, "restored \(name)") }
+        // A trainer with another optimizer class is refused.
+        let other = network()
+        #expect(throws: ModelFileError.self) {
+            try ModelArchive.load(from: path).restore(into: Trainer(model: other, optimizer: SGD(other.parameters, learningRate: 0.1), loss: loss), file: path)
+        }
     }
 
     @Test func optimizerNormalizerAndTransformAreKept() throws {

@@ -118,7 +118,8 @@ let package = Package(
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftKeras", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftONNXTests",
-            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftONNX", "DeepSwiftTestSupport"]),
+            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftIO", "DeepSwiftONNX", "DeepSwiftTestSupport",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(
             name: "DeepSwiftAutodiffTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftTestSupport"]),

@@ -309,17 +309,20 @@ public enum LayerConfig {
             l.generator = try c.value("generator", PhiloxGenerator.self)
             return l
         case "BatchNorm":
+            try c.limit(c.positive("channels"))
             return BatchNorm(channels: try c.positive("channels"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"), affine: try c.bool("affine"))
         case "LayerNorm":
             let shape = try c.ints("shape")
             try c.require(!shape.isEmpty && shape.allSatisfy { $0 > 0 }, "shape", "expected positive sizes, found \(shape)")
-            try c.limit(shape.reduce(1, *))
+            try c.limit(sizes: shape)
             return LayerNorm(shape, epsilon: try c.double("epsilon"), affine: try c.bool("affine"))
         case "GroupNorm":
             let groups = try c.positive("groups"), channels = try c.positive("channels")
             try c.require(channels % groups == 0, "groups", "\(groups) groups must divide \(channels) channels")
+            try c.limit(channels)
             return GroupNorm(groups: groups, channels: channels, epsilon: try c.double("epsilon"), affine: try c.bool("affine"))
         case "InstanceNorm":
+            try c.limit(c.positive("channels"))
             return InstanceNorm(channels: try c.positive("channels"), epsilon: try c.double("epsilon"), affine: try c.bool("affine"))
         case "LocalResponseNorm":
             return LocalResponseNorm(size: try c.positive("size"), alpha: try c.double("alpha"), beta: try c.double("beta"), k: try c.double("k"))
@@ -328,9 +331,10 @@ public enum LayerConfig {
             if json["sample_shape"] != nil {
                 let shape = try c.ints("sample_shape")
                 try c.require(shape.count > 1 && shape.allSatisfy { $0 > 0 }, "sample_shape", "expected at least two positive sizes, found \(shape)")
-                try c.limit(shape.reduce(1, *))
+                try c.limit(sizes: shape)
                 return PReLU(sampleShape: shape)
             }
+            try c.limit(c.positive("channels"))
             return PReLU(channels: try c.positive("channels"))
         case "Unsqueeze": return Unsqueeze(axis: try c.int("axis"))
         case "Squeeze": return Squeeze(axis: try c.int("axis"))
@@ -381,12 +385,16 @@ public enum LayerConfig {
                                            activation: try c.value("activation", Activation.self), normFirst: try c.bool("norm_first"),
                                            epsilon: try c.double("epsilon"), using: &rng)
         case "SinusoidalPositionalEncoding":
+            try c.limit(c.positive("dimension"), c.positive("max_length"))
             return SinusoidalPositionalEncoding(dimension: try c.positive("dimension"), maxLength: try c.positive("max_length"))
         case "LearnedPositionalEmbedding":
+            try c.limit(c.positive("dimension"), c.positive("max_length"))
             return LearnedPositionalEmbedding(maxLength: try c.positive("max_length"), dimension: try c.positive("dimension"), using: &rng)
         case "ResidualBlock":
+            try c.limit(c.positive("in") + c.positive("out"), c.positive("out"), 9)
             return ResidualBlock(try c.positive("in"), try c.positive("out"), stride: try c.positive("stride"), initializer: .glorotUniform(), using: &rng)
         case "BottleneckBlock":
+            try c.limit(c.positive("in") + 4 * c.positive("width"), 4 * c.positive("width"), 9)
             return BottleneckBlock(try c.positive("in"), try c.positive("width"), stride: try c.positive("stride"), initializer: .glorotUniform(), using: &rng)
         case "FeaturesClassifier":
             guard let features = try child("features") as? Sequential, let classifier = try child("classifier") as? Sequential else {
@@ -415,7 +423,10 @@ public enum LayerConfig {
             let sources = inputs.map { handles[$0] }
             switch try n.string("kind") {
             case "input":
-                handles.append(builder.input(name, shape: try n.ints("shape")))
+                let shape = try n.ints("shape")
+                try n.require(shape.allSatisfy { $0 > 0 }, "shape", "expected positive sizes, found \(shape)")
+                try n.limit(sizes: shape)
+                handles.append(builder.input(name, shape: shape))
             case "layer":
                 let layer: any Layer
                 if let shared = try n.optionalInt("shared") {
@@ -552,7 +563,9 @@ public struct ConfigReader {
 
     /// A weight of these dimensions must stay below 2³⁰ elements (4 GiB of float32): a corrupt
     /// size fails here instead of in the allocator.
-    public func limit(_ sizes: Int...) throws {
+    public func limit(_ sizes: Int...) throws { try limit(sizes: sizes) }
+
+    public func limit(sizes: [Int]) throws {
         var product = 1
         for size in sizes {
             let (p, overflow) = product.multipliedReportingOverflow(by: Swift.max(size, 1))

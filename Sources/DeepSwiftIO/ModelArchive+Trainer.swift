@@ -68,7 +68,17 @@ extension ModelArchive {
             guard type(of: optimizer) == type(of: trainer.optimizer) else {
                 throw ModelFileError(.badConfig, file: file, "optimizer", "the archive holds \(type(of: optimizer)), the trainer uses \(type(of: trainer.optimizer))")
             }
-            trainer.optimizer.state = optimizer.state
+            let parameters = trainer.optimizer.parameters
+            let state = optimizer.state
+            for (key, value) in state {
+                let parts = key.split(separator: ".", maxSplits: 1)
+                guard parts.count == 2, let i = Int(parts[0]) else { continue }
+                guard i >= 0, i < parameters.count, parameters[i].value.shape == value.shape else {
+                    throw ModelFileError(.shapeMismatch, file: file, "optimizer tensor '\(key)'",
+                                         "does not fit the trainer's parameter \(i) (\(i < parameters.count ? "\(parameters[i].value.shape)" : "none"))")
+                }
+            }
+            trainer.optimizer.state = state
         }
         trainer.step = training?.step ?? trainer.step
         return training?.finishedEpochs ?? 0

@@ -147,7 +147,7 @@ public struct ModelArchive {
         let model = try LayerConfig.decode(modelConfig, file: file)
         guard let weightBytes = try entry("weights.safetensors") else { throw ModelFileError(.corrupt, file: file, nil, "entry 'weights.safetensors' is missing") }
         let weights = try SafeTensors.decode(weightBytes, file: file + ": weights.safetensors").tensors
-        try StateDict.assign(weights, to: model, file: file, strict: true)
+        try StateDict.assign(weights, to: model, file: file, strict: true, keepFileDTypes: true)
         var archive = ModelArchive(model: model)
         if let inputs = config["inputs"] {
             do { archive.inputs = try inputs.decode([Input].self) } catch {
@@ -159,9 +159,16 @@ public struct ModelArchive {
             let optimizer = try OptimizerConfig.decode(optimizerConfig, parameters: model.parameters, file: file)
             if let bytes = try entry("optimizer.safetensors") {
                 let state = try SafeTensors.decode(bytes, file: file + ": optimizer.safetensors").tensors
-                for (key, value) in state where key != "step" {
+                for (key, value) in state {
                     let parts = key.split(separator: ".", maxSplits: 1)
-                    guard parts.count == 2, let i = Int(parts[0]), i >= 0, i < model.parameters.count else {
+                    guard parts.count == 2, let i = Int(parts[0]) else {
+                        // Optimizer-level values (step count, NAdam's momentum product): one number each.
+                        guard value.count == 1 else {
+                            throw ModelFileError(.shapeMismatch, file: file, "optimizer tensor '\(key)'", "expected one value, the file has shape \(value.shape)")
+                        }
+                        continue
+                    }
+                    guard i >= 0, i < model.parameters.count else {
                         throw ModelFileError(.unexpectedTensor, file: file, "optimizer tensor '\(key)'", "names no parameter (the model has \(model.parameters.count))")
                     }
                     guard value.shape == model.parameters[i].value.shape else {

@@ -47,7 +47,9 @@ public enum StateDict {
 
     /// Assigns `tensors` to the model's parameters and buffers by name, checking every shape first
     /// (nothing is changed when any check fails).
-    static func assign(_ tensors: [String: Tensor], to model: any Layer, file: String, strict: Bool) throws {
+    /// `keepFileDTypes`: the file's dtypes replace the model's (a model rebuilt from an archive);
+    /// otherwise values are converted to each parameter's dtype.
+    static func assign(_ tensors: [String: Tensor], to model: any Layer, file: String, strict: Bool, keepFileDTypes: Bool = false) throws {
         let parameters = model.namedParameters, buffers = model.namedBuffers
         var used = Set<String>()
         var updates: [(Tensor, (Tensor) -> Void)] = []
@@ -66,10 +68,14 @@ public enum StateDict {
             return value
         }
         for (name, p) in parameters {
-            if let value = try check(name, p.value, kind: "parameter") { updates.append((value, { p.value = $0 })) }
+            if let value = try check(name, p.value, kind: "parameter") {
+                updates.append((keepFileDTypes ? value : value.cast(to: p.value.dtype), { p.value = $0 }))
+            }
         }
         for (name, b) in buffers {
-            if let value = try check(name, b.value, kind: "buffer") { updates.append((value, { b.value = $0 })) }
+            if let value = try check(name, b.value, kind: "buffer") {
+                updates.append((keepFileDTypes ? value : value.cast(to: b.value.dtype), { b.value = $0 }))
+            }
         }
         if strict, let extra = tensors.keys.sorted().first(where: { !used.contains($0) }) {
             throw ModelFileError(.unexpectedTensor, file: file, "tensor '\(extra)'", "belongs to no parameter or buffer of the model")

@@ -189,11 +189,13 @@ final class HDF5File {
         var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
         if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
         let shape = rank == 0 ? [] : dims.prefix(rank).map { Int(clamping: $0) }
-        var count = 1
+        var count = 1, bound = 1
         for d in shape {
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= 1 << 31 else { throw ModelFileError(.corrupt, file: displayName, place, "shape \(shape) is too large") }
+            let (b, overflowB) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
+            guard !overflow, !overflowB, p <= 1 << 31, b <= 1 << 40 else { throw ModelFileError(.corrupt, file: displayName, place, "shape \(shape) is too large") }
             count = p
+            bound = b
         }
         var status: herr_t = 0
         let tensor = Tensor(shape: shape, dtype: .float32) { bytes in

@@ -94,7 +94,8 @@ final class KerasFile {
         return try collect(group, className: className)
     }
 
-    private func collect(_ group: String, className: String?) throws -> [String] {
+    private func collect(_ group: String, className: String?, depth: Int = 0) throws -> [String] {
+        guard depth < 16 else { throw ModelFileError(.corrupt, file: path, "group '\(group)'", "nested more than 16 levels (a link cycle?)") }
         var result: [String] = []
         let members = try hdf5.children(group)
         if members.contains("vars") {
@@ -112,7 +113,7 @@ final class KerasFile {
         let others = members.filter { $0 != "vars" && !preferred.contains($0) && hdf5.kind(group + "/" + $0) == .group }.sorted()
         for sub in preferred.filter(members.contains) + others {
             let nestedClass: String? = className == "Bidirectional" ? "LSTM" : nil   // forward/backward layers hold a `cell`
-            result += try collect(group + "/" + sub, className: nestedClass)
+            result += try collect(group + "/" + sub, className: nestedClass, depth: depth + 1)
         }
         return result
     }

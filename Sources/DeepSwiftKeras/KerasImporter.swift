@@ -149,6 +149,12 @@ struct Converter {
         }
         var result: [(String, Int, Int)] = []
         if let args = node["args"] {   // Keras 3
+            for key in ["attention_mask", "query_mask", "value_mask", "key_mask", "initial_state", "constants"] where node["kwargs"]?[key].map({ !$0.isNull }) ?? false {
+                throw ModelFileError(.unsupported, file: path, "layer '\(name)'", "the call argument '\(key)' is not supported")
+            }
+            if node["kwargs"]?["use_causal_mask"]?.bool == true {
+                throw ModelFileError(.unsupported, file: path, "layer '\(name)'", "use_causal_mask=True is not supported in imported models")
+            }
             result = tensors(args)
             for key in ["query", "value", "key", "inputs"] { if let v = node["kwargs"]?[key] { result += tensors(v) } }
         } else {
@@ -166,6 +172,28 @@ struct Converter {
         var handles: [String: [GraphNode]] = [:]   // layer name → one handle per call
         var inputs: [ModelArchive.Input] = []
         var maskOps: [String: String] = [:]
+        // Graph inputs in the model's own order (`input_layers`), which need not be the order of `layers`.
+        let inputEntries = Dictionary(entries.compactMap { e -> (String, JSON)? in
+            guard e["class_name"]?.string == "InputLayer", let n = e["name"]?.string ?? e["config"]?["name"]?.string else { return nil }
+            return (n, e)
+        }, uniquingKeysWith: { a, _ in a })
+        let declared = config["input_layers"].map { v -> [String] in
+            let triples: [JSON] = v[0]?.string != nil ? [v] : (v.array ?? [])
+            return triples.compactMap { $0[0]?.string }
+        } ?? []
+        for name in declared + inputEntries.keys.sorted() where handles[name] == nil {
+            guard let entry = inputEntries[name] else {
+                throw ModelFileError(.badConfig, file: path, "model config", "'input_layers' names '\(name)', which is not an InputLayer")
+            }
+            guard let spec = inputSpec(name: name, config: entry["config"] ?? [:]) else {
+                throw ModelFileError(.badConfig, file: path, "layer '\(name)' (InputLayer)", "no batch_shape")
+            }
+            guard spec.shape.allSatisfy({ $0 == -1 || ($0 > 0 && $0 < 1 << 24) }) else {
+                throw ModelFileError(.badConfig, file: path, "layer '\(name)' (InputLayer)", "input shape \(spec.shape) is not a list of positive sizes")
+            }
+            inputs.append(spec)
+            handles[name] = [builder.input(name, shape: spec.shape.map { $0 < 0 ? 1 : $0 })]
+        }
         for entry in entries {
             let className = entry["class_name"]?.string ?? "?"
             let layerConfig = entry["config"] ?? [:]
@@ -178,14 +206,7 @@ struct Converter {
                 maskOps[name] = className
                 continue
             }
-            if className == "InputLayer" {
-                guard let spec = inputSpec(name: name, config: layerConfig) else {
-                    throw ModelFileError(.badConfig, file: path, "layer '\(name)' (InputLayer)", "no batch_shape")
-                }
-                inputs.append(spec)
-                handles[name] = [builder.input(name, shape: spec.shape.map { $0 < 0 ? 1 : $0 })]
-                continue
-            }
+            if className == "InputLayer" { continue }
             let converted = try layer(entry, name: name)
             let calls = entry["inbound_nodes"]?.array ?? []
             var made: [GraphNode] = []
@@ -195,7 +216,7 @@ struct Converter {
                         throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))",
                                              "reads Keras operation '\(source)' (\(op)); operation layers are supported only as masks")
                     }
-                    guard tensor == 0, let list = handles[source], node < list.count else {
+                    guard tensor == 0, let list = handles[source], node >= 0, node < list.count else {
                         throw ModelFileError(.badConfig, file: path, "layer '\(name)' (\(className))",
                                              "input \(source)[\(node)][\(tensor)] is not an earlier layer's output (multi-output layers are not supported)")
                     }
@@ -223,16 +244,16 @@ struct Converter {
             guard let value = config[key] else { throw ModelFileError(.badConfig, file: path, "model config", "'\(key)' is missing") }
             let triples: [JSON] = value[0]?.string != nil ? [value] : (value.array ?? [])
             return try triples.map { t in
-                guard let n = t[0]?.string, let i = t[1]?.int, let list = handles[n], i < list.count else {
+                guard let n = t[0]?.string, let i = t[1]?.int, let list = handles[n], i >= 0, i < list.count else {
                     throw ModelFileError(.badConfig, file: path, "model config", "'\(key)' names an unknown tensor \(String(decoding: t.serialized(), as: UTF8.self))")
                 }
                 return list[i]
             }
         }
-        let inputOrder = try outputs("input_layers")
-        _ = inputOrder
+        // Unknown sizes (None) would make the shape check run layers on made-up sizes.
+        let known = inputs.allSatisfy { $0.shape.allSatisfy { $0 > 0 } }
         do {
-            return (try builder.build(outputs: try outputs("output_layers")), inputs)
+            return (try builder.build(outputs: try outputs("output_layers"), validate: known), inputs)
         } catch let error as GraphError {
             throw ModelFileError(.badConfig, file: path, "model graph", error.description)
         }
@@ -350,7 +371,12 @@ struct Converter {
             try expectWeights(1)
             let alpha = try weight(0)
             let p: PReLU
-            if alpha.rank == 1 {
+            guard alpha.count > 0 else { throw fail("empty alpha") }
+            if alpha.rank == 0 {
+                p = PReLU(channels: 1)
+                try assign(p.weight, alpha.reshaped([1]))
+                return .layer(p)
+            } else if alpha.rank == 1 {
                 p = PReLU(channels: alpha.shape[0])
             } else if alpha.shape.dropLast().allSatisfy({ $0 == 1 }) && alpha.shape.last! > 1 {
                 let prelu = PReLU(channels: alpha.shape.last!)
@@ -380,7 +406,9 @@ struct Converter {
             guard let dims = c["dims"]?.ints, dims.sorted() == Array(1...dims.count) else { throw fail("field 'dims' is not a permutation of 1...n") }
             return .layer(Permute(dims.map { $0 - 1 }))
         case "RepeatVector":
-            return .layer(RepeatVector(try int("n")))
+            let n = try int("n")
+            guard n > 0 else { throw fail("field 'n' is \(n), expected a positive count") }
+            return .layer(RepeatVector(n))
         case "Masking":
             return .layer(Masking(value: double("mask_value", 0)))
 
@@ -391,6 +419,9 @@ struct Converter {
             let kernel = try weight(0, rank: rank + 2)          // [k..., in/groups, out]
             let groups = c["groups"]?.int ?? 1
             let k = Array(kernel.shape.prefix(rank)), inPerGroup = kernel.shape[rank], out = kernel.shape[rank + 1]
+            guard groups >= 1, out % groups == 0, inPerGroup > 0, out > 0, k.allSatisfy({ $0 > 0 }) else {
+                throw fail("kernel \(kernel.shape) with \(groups) groups does not describe a convolution")
+            }
             let stride = try ints("strides", rank), dilation = try ints("dilation_rate", rank)
             let pad = try padding(k, dilation: dilation)
             let ours = kernel.permuted([rank + 1, rank] + Array(0..<rank))   // [out, in/groups, k...]
@@ -472,6 +503,7 @@ struct Converter {
             try expectWeights((separable ? 2 : 1) + (useBias ? 1 : 0))
             let depthKernel = try weight(0, rank: 4)            // [kh, kw, in, multiplier]
             let kh = depthKernel.shape[0], kw = depthKernel.shape[1], channels = depthKernel.shape[2], multiplier = depthKernel.shape[3]
+            guard kh > 0, kw > 0, channels > 0, multiplier > 0 else { throw fail("depthwise kernel \(depthKernel.shape) has an empty axis") }
             let stride = try ints("strides", 2), dilation = try ints("dilation_rate", 2)
             let pad = try padding([kh, kw], dilation: dilation)
             let depthwise = Conv2D(channels, channels * multiplier, kernel: (kh, kw), stride: (stride[0], stride[1]), padding: pad == "same" ? .same : .valid,
@@ -653,6 +685,9 @@ struct Converter {
             throw ModelFileError(.shapeMismatch, file: path, place, "kernel \(w[0].shape) and recurrent kernel \(w[1].shape) do not fit together")
         }
         var rng = PhiloxGenerator(seed: 0)
+        if forceBackwards == nil && c["go_backwards"]?.bool == true && (c["return_sequences"]?.bool ?? false) {
+            throw unsupported("go_backwards with return_sequences outside Bidirectional (Keras returns that sequence reversed)")
+        }
         let layer = RecurrentLayer(cell: cell, inputSize: input, hiddenSize: hidden, bias: useBias,
                                    returnSequences: c["return_sequences"]?.bool ?? false, goBackwards: forceBackwards ?? (c["go_backwards"]?.bool ?? false),
                                    dropout: c["dropout"]?.double ?? 0, recurrentDropout: c["recurrent_dropout"]?.double ?? 0, using: &rng)

@@ -62,11 +62,13 @@ public enum ONNXImporter {
         }
         let shape = t.dims.map { Int(clamping: $0) }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelFileError(.corrupt, file: file, place, "negative dimension in \(shape)") }
-        var count = 1
+        var count = 1, bound = 1
         for d in shape {
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= 1 << 31 else { throw ModelFileError(.corrupt, file: file, place, "shape \(shape) is too large") }
+            let (b, overflowB) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
+            guard !overflow, !overflowB, p <= 1 << 31, b <= 1 << 40 else { throw ModelFileError(.corrupt, file: file, place, "shape \(shape) is too large") }
             count = p
+            bound = b
         }
         let raw = t.rawData
         func fromRaw<T>(_ type: T.Type, _ dtype: DType, convert: ((T) -> Double)? = nil) throws -> Tensor {
@@ -151,8 +153,8 @@ public enum ONNXImporter {
         var notWeights = Set<String>()
         var recurrentInputs = Set<String>()
         for node in graph.node {
-            if node.opType == "BatchNormalization" { for i in 3..<Swift.min(5, node.input.count) { notWeights.insert(node.input[i]) } }
-            if node.opType == "LSTM" || node.opType == "GRU" { for i in 1..<Swift.min(4, node.input.count) { recurrentInputs.insert(node.input[i]) } }
+            if node.opType == "BatchNormalization" { for i in stride(from: 3, to: Swift.min(5, node.input.count), by: 1) { notWeights.insert(node.input[i]) } }
+            if node.opType == "LSTM" || node.opType == "GRU" { for i in stride(from: 1, to: Swift.min(4, node.input.count), by: 1) { recurrentInputs.insert(node.input[i]) } }
         }
         var nodes: [ONNXNode] = []
         var recurrent: [String: ONNXModel.RecurrentNode] = [:]
@@ -196,6 +198,15 @@ public enum ONNXImporter {
             if n.opType == "LSTM" || n.opType == "GRU" {
                 recurrent[name] = try recurrentLayers(node, values: constantValues, file: file)
             }
+            if n.opType == "ConvTranspose" && (node.attributes["output_shape"] != nil || (node.string("auto_pad") ?? "NOTSET") != "NOTSET") {
+                throw ModelFileError(.unsupported, file: file, label, "ConvTranspose with output_shape or auto_pad (explicit pads are supported)")
+            }
+            if (n.opType == "MaxPool" || n.opType == "AveragePool"), let d = node.ints("dilations"), d.contains(where: { $0 != 1 }) {
+                throw ModelFileError(.unsupported, file: file, label, "pooling with dilations \(d)")
+            }
+            if n.opType == "MaxPool" && n.output.count > 1 && !n.output[1].isEmpty {
+                throw ModelFileError(.unsupported, file: file, label, "MaxPool's Indices output")
+            }
             if n.opType == "Slice", let steps = node.input(4), let t = constantValues[steps],
                t.cast(to: .int64).scalars(as: Int64.self).contains(where: { $0 != 1 }) {
                 throw ModelFileError(.unsupported, file: file, label, "Slice with steps other than 1")
@@ -226,6 +237,13 @@ public enum ONNXImporter {
         return model
     }
 
+    /// Inputs an operator cannot do without (the rest are optional).
+    static let requiredInputs: [String: Int] = [
+        "Gemm": 2, "MatMul": 2, "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Equal": 2, "Greater": 2, "Less": 2, "Where": 3,
+        "Conv": 2, "ConvTranspose": 2, "BatchNormalization": 5, "LayerNormalization": 2, "Reshape": 2, "Expand": 2, "Gather": 2,
+        "Slice": 3, "LSTM": 3, "GRU": 3, "Concat": 1,
+    ]
+
     /// Every node input is a graph input, a weight, a constant or an earlier node's output.
     static func validate(_ model: ONNXModel, file: String) throws {
         var known = Set(model.inputs.map(\.name))
@@ -235,6 +253,11 @@ public enum ONNXImporter {
             guard ONNXOperators.supported.contains(node.opType) else {
                 throw ModelFileError(.unsupported, file: file, node.label, "operator \(node.opType) (opset \(model.opset)) is not supported")
             }
+            let required = requiredInputs[node.opType] ?? 1
+            guard node.inputs.count >= required, node.inputs.prefix(required).allSatisfy({ !$0.isEmpty }) else {
+                throw ModelFileError(.badConfig, file: file, node.label, "needs \(required) inputs, the node has \(node.inputs.filter { !$0.isEmpty }.count)")
+            }
+            guard !node.outputs.isEmpty else { throw ModelFileError(.badConfig, file: file, node.label, "has no outputs") }
             for input in node.inputs where !input.isEmpty && !known.contains(input) {
                 // LSTM/GRU weights live in their layers.
                 if (node.opType == "LSTM" || node.opType == "GRU"), let i = node.inputs.firstIndex(of: input), (1...3).contains(i) { continue }

@@ -228,7 +228,7 @@ enum ONNXOperators {
             if (node.int("transA") ?? 0) == 1 { a = a.transposed() }
             let alpha = node.float("alpha") ?? 1, beta = node.float("beta") ?? 1
             let c = optional(2)
-            if (node.int("transB") ?? 0) == 1, alpha == 1, beta == 1, c == nil || c!.rank == 1 {
+            if (node.int("transB") ?? 0) == 1, alpha == 1, beta == 1, c == nil || c!.shape == [b.shape[0]] {
                 return [Variable.linear(a, weight: b, bias: c)]
             }
             if (node.int("transB") ?? 0) == 1 { b = b.transposed() }

@@ -204,6 +204,9 @@ struct EvaluateCommand: ParsableCommand {
             let count = Swift.min(batchSize, n - first)
             let output = ModelFiles.run(network, [images.narrowed(axis: 0, start: first, length: count).contiguous()])[0].cast(to: .float64)
             let rows = output.scalars(as: Double.self), classes = output.shape.last ?? 1
+            guard output.rank == 2, classes >= 10 else {
+                throw ValidationError("\(model) gives outputs of shape \(output.shape); evaluating on MNIST needs [N, ≥10] class scores")
+            }
             for r in 0..<count {
                 let row = rows[(r * classes)..<((r + 1) * classes)]
                 let best = row.indices.max { row[$0] < row[$1] }! - r * classes

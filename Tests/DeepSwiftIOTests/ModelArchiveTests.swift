@@ -154,6 +154,27 @@ func temporaryPath(_ suffix: String) -> String {
         }
     }
 
+    /// Every optimizer class round-trips, including optimizer-level state (NAdam's momentum product).
+    @Test func everyOptimizerRoundTrips() throws {
+        let makers: [([Parameter]) -> any Optimizer] = [
+            { SGD($0, learningRate: 0.1, momentum: 0.5) }, { Adam($0, amsgrad: true) }, { Adamax($0) }, { NAdam($0) },
+            { RMSProp($0, centered: true) }, { AdaGrad($0) }, { AdaDelta($0) },
+        ]
+        for make in makers {
+            let model = Sequential { Dense(3, 2, seed: 1) }
+            let optimizer = make(model.parameters)
+            for _ in 0..<2 {
+                model.zeroGrad()
+                model(Variable(Tensor.ones([2, 3]))).squared().sum().backward()
+                optimizer.step()
+            }
+            let loaded = try ModelArchive.decode(try ModelArchive(model: model, optimizer: optimizer).encoded(), file: "opt.dsm")
+            let restored = try #require(loaded.optimizer)
+            #expect(type(of: restored) == type(of: optimizer))
+            for (key, value) in optimizer.state { expectEqual(restored.state[key]!, value, "\(type(of: optimizer)) state \(key)") }
+        }
+    }
+
     @Test func optimizerNormalizerAndTransformAreKept() throws {
         let model = Sequential { Dense(3, 2, seed: 1) }
         let sgd = SGD(model.parameters, learningRate: 0.05, momentum: 0.9, nesterov: true, regularization: Regularization(l2: 1e-4))

@@ -63,6 +63,22 @@ import Testing
     }
 }
 
+/// Masked global pooling over time counts real steps only (Keras's GlobalAveragePooling1D with a mask).
+@Suite struct MaskedPoolingTests {
+    @Test(arguments: [false, true])
+    func poolingIgnoresPaddedSteps(_ isMax: Bool) {
+        var rng = PhiloxGenerator(seed: 8)
+        let model = Sequential { Embedding(count: 9, dimension: 3, paddingIndex: 0, using: &rng); GlobalPooling(axes: [1], max: isMax) }
+        let rows: [[Int64]] = [[3, 1, 4, 1], [2, 7, 0, 0], [8, 0, 0, 0]]
+        let batch = Gradients.withoutRecording { model(Variable(Tensor(rows.flatMap { $0 }, shape: [3, 4]))).value }
+        for (i, row) in rows.enumerated() {
+            let real = Array(row.prefix { $0 != 0 })
+            let alone = Gradients.withoutRecording { model(Variable(Tensor(real, shape: [1, real.count]))).value }
+            expectClose(batch.narrowed(axis: 0, start: i, length: 1), alone, rtol: 1e-6, atol: 1e-6, "row \(i)")
+        }
+    }
+}
+
 /// Masks flow through graph models as through `Sequential`: a padded batch gives each sequence's
 /// own result, also after a merge and attention that read the mask.
 @Suite struct GraphMaskTests {

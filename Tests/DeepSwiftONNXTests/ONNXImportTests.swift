@@ -1,7 +1,7 @@
 import DeepSwiftAutodiff
 import DeepSwiftIO
 import DeepSwiftNN
-import DeepSwiftONNX
+@testable import DeepSwiftONNX
 import DeepSwiftTensor
 import DeepSwiftTestSupport
 import Foundation
@@ -85,5 +85,22 @@ import Testing
             } catch let e as ModelFileError { _ = e } catch { Issue.record("\(error)") }
         }
         #expect(throws: ModelFileError.self) { try ONNXImporter.decode(Data("not a model".utf8), file: "text.onnx") }
+    }
+}
+
+/// Hand-made graphs with missing inputs are refused at import instead of failing when run.
+@Suite struct ONNXMalformedGraphTests {
+    @Test func nodesWithoutRequiredInputsAreRefused() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("onnx/resnet_block.onnx")))
+        // Cut every BatchNormalization node's inputs down to one by editing the protobuf: decode,
+        // change, encode through the importer's own message types.
+        var model = try Onnx_ModelProto(serializedBytes: data)
+        for i in model.graph.node.indices where model.graph.node[i].opType == "BatchNormalization" {
+            model.graph.node[i].input = Array(model.graph.node[i].input.prefix(1))
+        }
+        let edited: Data = try model.serializedBytes()
+        do { _ = try ONNXImporter.decode(edited, file: "edited.onnx"); Issue.record("accepted a BatchNormalization with one input") } catch let e as ModelFileError {
+            #expect(e.description.contains("BatchNormalization") && e.description.contains("needs 5 inputs"), "\(e)")
+        }
     }
 }

@@ -91,9 +91,12 @@ public final class GraphBuilder {
 
     /// Checks names and shapes (running every layer once on a zero batch of one sample) and
     /// returns the model. Throws ``GraphError`` naming the first node whose inputs do not fit.
-    public func build(outputs: [GraphNode], dtype: DType = .float32) throws -> GraphModel {
+    /// With `validate: false` nothing runs (for inputs whose sizes are not known yet, e.g. a
+    /// variable sequence length); shape problems then surface when the model runs.
+    public func build(outputs: [GraphNode], dtype: DType = .float32, validate: Bool = true) throws -> GraphModel {
         var seen = Set<String>()
         for node in nodes where !seen.insert(node.name).inserted { throw GraphError.duplicateName(node.name) }
+        if !validate { return GraphModel(nodes: nodes, outputs: outputs.map(\.index), shapes: nodes.map { _ in [] }) }
         var shapes: [[Int]] = []
         try Gradients.withoutRecording {
             var values: [Variable] = []

@@ -50,6 +50,9 @@ public final class ChannelsLast: Layer {
         return y.permuted([0] + Array(2..<r) + [1])
     }
 
+    /// Convolutions and pooling change the time axis: the mask does not carry over (as in Keras).
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { (self(input), nil) }
+
     public var summaryName: String { "ChannelsLast(\(layer.summaryName))" }
 }
 
@@ -66,6 +69,20 @@ public final class GlobalPooling: Layer {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable { isMax ? x.max(axes: axes) : x.mean(axes: axes) }
+
+    /// Over the time axis of a masked `[B, T, C]` batch, only real steps count (Keras's masked
+    /// global pooling); the output has no time axis, so no mask.
+    public func callAsFunction(_ x: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) {
+        guard let mask, axes == [1], x.rank == 3, mask.shape == [x.shape[0], x.shape[1]] else { return (self(x), nil) }
+        let keep = (mask .!= 0).cast(to: x.dtype).reshaped([x.shape[0], x.shape[1], 1])
+        if isMax {
+            // Padded steps get −∞ so they never win.
+            let blocked = (keep - 1) * 1e30
+            return ((x + Variable(blocked)).max(axes: [1]), nil)
+        }
+        let counts = keep.sum(axes: [1]).clamped(min: 1, max: nil)
+        return ((x * Variable(keep)).sum(axes: [1]) / Variable(counts), nil)
+    }
 
     public var summaryName: String { "Global\(isMax ? "Max" : "Average")Pooling(axes \(axes))" }
 }

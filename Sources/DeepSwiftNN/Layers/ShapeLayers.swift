@@ -6,6 +6,8 @@ public final class Flatten: Layer {
     public var isTraining = true
     public init() {}
     public func callAsFunction(_ x: Variable) -> Variable { x.flattened(startAxis: 1) }
+    /// The time axis is gone: no mask after it.
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { (self(input), nil) }
 }
 
 /// Reshapes every sample to `shape` (the batch axis is kept).
@@ -14,6 +16,8 @@ public final class Reshape: Layer {
     public var isTraining = true
     public init(_ shape: [Int]) { self.shape = shape }
     public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0]] + shape) }
+    /// A reshaped sample has no step structure to mask.
+    public func callAsFunction(_ input: Variable, mask: Tensor?) -> (output: Variable, mask: Tensor?) { (self(input), nil) }
     public var summaryName: String { "Reshape(\(shape))" }
 }
 

@@ -149,6 +149,10 @@ public struct ZipArchive: Sendable {
     }
 
     private func inflate(_ input: Data, expected: Int, entry: String) throws -> Data {
+        // Deflate cannot expand more than ~1032:1; a larger declared size is a damaged directory.
+        guard expected <= input.count * 1032 + 1024, expected < 1 << 32, input.count < 1 << 32 else {
+            throw fail("declared size \(expected) bytes is impossible for \(input.count) compressed bytes (or over 4 GiB)", entry: entry)
+        }
         var output = Data(count: expected)
         var stream = z_stream()
         guard deepswift_inflateInit2(&stream, -15) == Z_OK else { throw fail("zlib could not start inflating", entry: entry) }
@@ -192,7 +196,12 @@ public struct ZipArchive: Sendable {
             DispatchQueue.concurrentPerform(iterations: pieces) { i in
                 let start = i * size, count = Swift.max(0, Swift.min(size, base.value.count - start))
                 var crc: uLong = CZlib.crc32(0, nil, 0)
-                if count > 0 { crc = CZlib.crc32(crc, base.value.baseAddress!.assumingMemoryBound(to: Bytef.self) + start, uInt(count)) }
+                var offset = 0
+                while offset < count {   // zlib takes at most 4 GiB per call
+                    let chunk = Swift.min(count - offset, 1 << 30)
+                    crc = CZlib.crc32(crc, base.value.baseAddress!.assumingMemoryBound(to: Bytef.self) + start + offset, uInt(chunk))
+                    offset += chunk
+                }
                 results.value[i] = crc
             }
             var crc = results.value[0]

@@ -46,7 +46,11 @@ for i in $(seq 1 "$hosts"); do
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
     list="${list:+$list,}${subnet}.${i}:1"
-    echo "  ${subnet}.${i}) exec ip netns exec ${ns} sh -c \"\$*\";;" >> "$agent"
+    # Every host gets its own temporary directory: OpenMPI's session directories are named after
+    # the (shared) hostname and job, and daemons of one job on several namespace "hosts" of the same
+    # machine would otherwise race to create the same directory ("File exists").
+    mkdir -p "$workdir/tmp-h${i}"
+    echo "  ${subnet}.${i}) exec ip netns exec ${ns} env TMPDIR=$workdir/tmp-h${i} sh -c \"\$*\";;" >> "$agent"
 done
 { echo '  *) echo "unknown host $host" >&2; exit 1;;'; echo 'esac'; } >> "$agent"
 chmod +x "$agent"

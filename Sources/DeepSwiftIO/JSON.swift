@@ -1,3 +1,4 @@
+import DeepSwiftTensor
 import Foundation
 
 /// A JSON value: model configurations are written and read through it, so a configuration can be
@@ -91,4 +92,23 @@ public enum JSON: Equatable, Sendable, Codable, ExpressibleByDictionaryLiteral, 
 
     /// This JSON as a Codable value.
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: serialized()) }
+}
+
+extension JSON {
+    /// A generator as `{"seed": "…", "counter": "…"}`: 64-bit values are written as decimal
+    /// strings, since JSON numbers (doubles) keep only 53 bits.
+    public init(generator g: PhiloxGenerator) {
+        self = ["seed": .string(String(g.seed)), "counter": .string(String(g.counter))]
+    }
+
+    /// The generator written by ``init(generator:)`` (numbers are accepted when they are exact).
+    public var generator: PhiloxGenerator? {
+        func value(_ j: JSON?) -> UInt64? {
+            if let s = j?.string { return UInt64(s) }
+            if let d = j?.double, d >= 0, d < 9.007_199_254_740_992e15, d.rounded() == d { return UInt64(d) }
+            return nil
+        }
+        guard let seed = value(self["seed"]), let counter = value(self["counter"]) else { return nil }
+        return PhiloxGenerator(seed: seed, counter: counter)
+    }
 }

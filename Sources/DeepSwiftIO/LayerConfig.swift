@@ -57,7 +57,7 @@ public enum LayerConfig {
         func child(_ l: any Layer, _ name: String) throws -> JSON { try encode(l, file: file, path: path + "." + name) }
         func pair(_ p: (Int, Int)) -> JSON { JSON([p.0, p.1]) }
         func triple(_ p: (Int, Int, Int)) -> JSON { JSON([p.0, p.1, p.2]) }
-        func generator(_ g: PhiloxGenerator) -> JSON { JSON.from(g) }
+        func generator(_ g: PhiloxGenerator) -> JSON { JSON(generator: g) }
         switch layer {
         case let l as Sequential:
             return ["class": "Sequential", "layers": .array(try l.layers.enumerated().map { try child($0.element, "layers.\($0.offset)") })]
@@ -290,23 +290,23 @@ public enum LayerConfig {
         case "BilinearUpSampling2D": return BilinearUpSampling2D(scale: try c.pair("scale"))
         case "Dropout":
             let l = Dropout(rate: try c.rate("rate"))
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "AlphaDropout":
             let l = AlphaDropout(rate: try c.rate("rate"))
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "GaussianNoise":
             let l = GaussianNoise(std: try c.double("std"))
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "GaussianDropout":
             let l = GaussianDropout(rate: try c.rate("rate"))
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "SpatialDropout":
             let l = SpatialDropout(rate: try c.rate("rate"))
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "BatchNorm":
             try c.limit(c.positive("channels"))
@@ -355,7 +355,7 @@ public enum LayerConfig {
             let l = RecurrentLayer(cell: cell, inputSize: try c.positive("input"), hiddenSize: try c.positive("hidden"), bias: try c.bool("bias"),
                                    peepholes: peepholes, returnSequences: try c.bool("return_sequences"), goBackwards: try c.bool("go_backwards"),
                                    dropout: try c.rate("dropout"), recurrentDropout: try c.rate("recurrent_dropout"), using: &rng)
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "Bidirectional":
             guard let forward = try child("forward") as? RecurrentLayer, let backward = try child("backward") as? RecurrentLayer else {
@@ -370,7 +370,7 @@ public enum LayerConfig {
                                        heads: try c.positive("heads"), headDimension: try c.positive("head_dimension"),
                                        valueHeadDimension: try c.positive("value_head_dimension"), outputDimension: try c.positive("output_dimension"),
                                        bias: try c.bool("bias"), dropout: try c.rate("dropout"), using: &rng)
-            l.generator = try c.value("generator", PhiloxGenerator.self)
+            l.generator = try c.generator("generator")
             return l
         case "TransformerEncoderLayer", "TransformerDecoderLayer":
             let model = try c.positive("model"), heads = try c.positive("heads")
@@ -588,6 +588,12 @@ public struct ConfigReader {
         try require(a.count == 3 && a.allSatisfy { positive ? $0 > 0 : $0 >= 0 }, key,
                      "expected three \(positive ? "positive" : "non-negative") integers, found \(a)")
         return (a[0], a[1], a[2])
+    }
+
+    public func generator(_ key: String) throws -> PhiloxGenerator {
+        let value = try field(key)
+        guard let g = value.generator else { throw invalid(key, "expected {seed, counter} as decimal strings, found \(describe(value))") }
+        return g
     }
 
     public func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {

@@ -87,16 +87,6 @@ extension ModelArchive {
     /// Random-number generator positions (dropout, noise, recurrent dropout, attention dropout),
     /// copied layer by layer between two models of the same structure.
     static func copyGenerators(from source: any Layer, to target: any Layer) {
-        switch (source, target) {
-        case let (a as Dropout, b as Dropout): b.generator = a.generator
-        case let (a as AlphaDropout, b as AlphaDropout): b.generator = a.generator
-        case let (a as GaussianNoise, b as GaussianNoise): b.generator = a.generator
-        case let (a as GaussianDropout, b as GaussianDropout): b.generator = a.generator
-        case let (a as SpatialDropout, b as SpatialDropout): b.generator = a.generator
-        case let (a as RecurrentLayer, b as RecurrentLayer): b.generator = a.generator
-        case let (a as MultiHeadAttention, b as MultiHeadAttention): b.generator = a.generator
-        default: break
-        }
-        for ((_, a), (_, b)) in zip(source.sublayers, target.sublayers) { copyGenerators(from: a, to: b) }
+        setGenerators(generators(of: source), in: target)
     }
 }

@@ -77,6 +77,10 @@ public struct ModelArchive {
     public func encoded(file: String = "model") throws -> Data {
         var config: [String: JSON] = ["model": try LayerConfig.encode(model, file: file)]
         config["inputs"] = JSON.from(inputs)
+        // Every random generator's position (dropout, noise), by layer path: a resumed run continues
+        // the same random streams, also inside composite layers.
+        let generators = Self.generators(of: model)
+        if !generators.isEmpty { config["generators"] = .object(generators.mapValues { JSON(generator: $0) }) }
         if !metadata.isEmpty { config["metadata"] = JSON.from(metadata) }
         var entries: [(name: String, data: Data)] = [
             ("deepswift.json", (["format": .string(Self.formatName), "version": JSON(Self.formatVersion)] as JSON).serialized()),
@@ -90,9 +94,15 @@ public struct ModelArchive {
         entries.append(("config.json", JSON.object(config).serialized()))
         entries.append(("weights.safetensors", SafeTensors.encode(weights, metadata: ["format": "pt", "writer": "DeepSwift"])))
         if let optimizer { entries.append(("optimizer.safetensors", SafeTensors.encode(optimizer.state))) }
-        if let normalizer { entries.append(("normalizer.json", JSON.from(normalizer).serialized())) }
-        if let transform { entries.append(("transform.json", JSON.from(transform).serialized())) }
-        if let training { entries.append(("training.json", JSON.from(training).serialized())) }
+        // Encoded directly (not through `JSON`, whose numbers are doubles): seeds keep all 64 bits.
+        func encode<T: Encodable>(_ value: T) throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            do { return try encoder.encode(value) } catch { throw ModelFileError(.unwritable, file: file, nil, "cannot encode \(T.self): \(error)") }
+        }
+        if let normalizer { entries.append(("normalizer.json", try encode(normalizer))) }
+        if let transform { entries.append(("transform.json", try encode(transform))) }
+        if let training { entries.append(("training.json", try encode(training))) }
         do { return try ZipArchive.write(entries, compressed: false, file: file) } catch { throw ModelFileError.wrapping(error, file: file) }
     }
 
@@ -155,6 +165,16 @@ public struct ModelArchive {
             }
         }
         if let meta = config["metadata"] { archive.metadata = (try? meta.decode([String: String].self)) ?? [:] }
+        if let generators = config["generators"]?.object {
+            var positions: [String: PhiloxGenerator] = [:]
+            for (path, value) in generators {
+                guard let g = value.generator else {
+                    throw ModelFileError(.badConfig, file: file, "entry 'config.json'", "generator '\(path)' is not {seed, counter}")
+                }
+                positions[path] = g
+            }
+            Self.setGenerators(positions, in: model)
+        }
         if let optimizerConfig = config["optimizer"] {
             let optimizer = try OptimizerConfig.decode(optimizerConfig, parameters: model.parameters, file: file)
             if let bytes = try entry("optimizer.safetensors") {
@@ -181,8 +201,8 @@ public struct ModelArchive {
             archive.optimizer = optimizer
         }
         func decoded<T: Decodable>(_ name: String, _ type: T.Type) throws -> T? {
-            guard let value = try json(name) else { return nil }
-            do { return try value.decode(T.self) } catch {
+            guard let bytes = try entry(name) else { return nil }
+            do { return try JSONDecoder().decode(T.self, from: bytes) } catch {
                 throw ModelFileError(.badConfig, file: file, "entry '\(name)'", "does not describe a \(T.self)")
             }
         }
@@ -190,5 +210,46 @@ public struct ModelArchive {
         archive.transform = try decoded("transform.json", TransformProcess.self)
         archive.training = try decoded("training.json", TrainingState.self)
         return archive
+    }
+
+    /// The generators of `layer` and its sublayers, by dotted path.
+    static func generators(of layer: any Layer, path: String = "") -> [String: PhiloxGenerator] {
+        var result: [String: PhiloxGenerator] = [:]
+        if let g = generator(of: layer) { result[path.isEmpty ? "." : path] = g }
+        for (name, sub) in layer.sublayers {
+            result.merge(generators(of: sub, path: path.isEmpty ? name : path + "." + name)) { a, _ in a }
+        }
+        return result
+    }
+
+    static func setGenerators(_ positions: [String: PhiloxGenerator], in layer: any Layer, path: String = "") {
+        if let g = positions[path.isEmpty ? "." : path] { setGenerator(g, of: layer) }
+        for (name, sub) in layer.sublayers { setGenerators(positions, in: sub, path: path.isEmpty ? name : path + "." + name) }
+    }
+
+    static func generator(of layer: any Layer) -> PhiloxGenerator? {
+        switch layer {
+        case let l as Dropout: return l.generator
+        case let l as AlphaDropout: return l.generator
+        case let l as GaussianNoise: return l.generator
+        case let l as GaussianDropout: return l.generator
+        case let l as SpatialDropout: return l.generator
+        case let l as RecurrentLayer: return l.generator
+        case let l as MultiHeadAttention: return l.generator
+        default: return nil
+        }
+    }
+
+    static func setGenerator(_ g: PhiloxGenerator, of layer: any Layer) {
+        switch layer {
+        case let l as Dropout: l.generator = g
+        case let l as AlphaDropout: l.generator = g
+        case let l as GaussianNoise: l.generator = g
+        case let l as GaussianDropout: l.generator = g
+        case let l as SpatialDropout: l.generator = g
+        case let l as RecurrentLayer: l.generator = g
+        case let l as MultiHeadAttention: l.generator = g
+        default: break
+        }
     }
 }

@@ -197,6 +197,9 @@ func temporaryPath(_ suffix: String) -> String {
         #expect(loaded.normalizer == archive.normalizer)
         #expect(loaded.transform == archive.transform)
         #expect(loaded.metadata == ["source": "test"])
+        // 64-bit seeds survive (JSON numbers would keep 53 bits).
+        archive.training = .init(finishedEpochs: 2, step: 9, seed: UInt64.max - 12345)
+        #expect(try ModelArchive.decode(try archive.encoded(), file: "seed.dsm").training?.seed == UInt64.max - 12345)
     }
 }
 
@@ -220,5 +223,35 @@ func temporaryPath(_ suffix: String) -> String {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: npy))
         #expect(throws: NumPyFormatError.self) { try NumPy.load(npy) }
+    }
+}
+
+@Suite struct GeneratorStateTests {
+    /// Dropout inside composite layers (a Transformer's feed-forward block) continues the same
+    /// random stream after a save and load: one more training step gives the same weights.
+    @Test func composedDropoutContinuesAfterReload() throws {
+        var rng = PhiloxGenerator(seed: 12)
+        let model = Sequential { TransformerEncoderLayer(model: 8, heads: 2, feedForward: 16, dropout: 0.3, using: &rng); LastTimeStep(); Dense(8, 2, using: &rng) }
+        let x = Tensor.normal([3, 4, 8], using: &rng)
+        func step(_ m: any Layer, _ optimizer: any Optimizer) {
+            optimizer.zeroGrad()
+            m(Variable(x)).squared().mean().backward()
+            optimizer.step()
+        }
+        let adam = Adam(model.parameters, learningRate: 1e-2)
+        step(model, adam)
+        let loaded = try ModelArchive.decode(try ModelArchive(model: model, optimizer: adam).encoded(), file: "t.dsm")
+        step(model, adam)
+        step(loaded.model, loaded.optimizer!)
+        for ((name, a), (_, b)) in zip(loaded.model.namedParameters, model.namedParameters) { expectEqual(a.value, b.value, name) }
+    }
+
+    /// Inference switches off every dropout of a Transformer layer, the feed-forward one included.
+    @Test func inferenceIsDeterministic() {
+        let layer = TransformerEncoderLayer(model: 8, heads: 2, feedForward: 16, dropout: 0.5, seed: 3)
+        layer.setTraining(false)
+        var rng = PhiloxGenerator(seed: 1)
+        let x = Variable(Tensor.normal([2, 3, 8], using: &rng))
+        expectEqual(layer(x).value, layer(x).value, "two inference passes")
     }
 }

@@ -15,7 +15,8 @@ public final class FeedForward: Layer {
         self.dropout = Dropout(rate: dropout, seed: rng.next())
     }
 
-    public var sublayers: [(name: String, layer: any Layer)] { [("linear1", linear1), ("linear2", linear2)] }
+    // The dropout layer is listed so that training mode reaches it (it has no parameters).
+    public var sublayers: [(name: String, layer: any Layer)] { [("linear1", linear1), ("linear2", linear2), ("dropout", dropout)] }
 
     public func callAsFunction(_ x: Variable) -> Variable {
         var h = linear1(x)

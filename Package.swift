@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "DeepSwiftVision", dependencies: ["DeepSwiftTensor", "DeepSwiftData", "CImageCodecs"]),
 
         // The training loop: fit, evaluate, predict, listeners, progress.
-        .target(name: "DeepSwiftTrain", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData"]),
+        .target(name: "DeepSwiftTrain", dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "CDeepSwiftKernels"]),
 
         // Data-parallel training on MPI (a leaf: only the CLI and users who want clusters link it).
         .target(name: "DeepSwiftDistributed", dependencies: ["DeepSwiftTensor", "DeepSwiftTrain", "CMPI"]),
@@ -100,7 +100,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "DeepSwiftTrainTests",
-            dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftTestSupport"]),
+            dependencies: ["CDeepSwiftKernels", "DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftNN", "DeepSwiftOptim", "DeepSwiftData", "DeepSwiftTrain", "DeepSwiftTestSupport"]),
         .testTarget(
             name: "DeepSwiftOptimTests",
             dependencies: ["DeepSwiftTensor", "DeepSwiftAutodiff", "DeepSwiftOptim", "DeepSwiftTestSupport"]),

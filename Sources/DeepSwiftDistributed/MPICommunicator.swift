@@ -63,6 +63,17 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// Half-precision sums on the wire (a user-defined MPI operation adding float16 pairs).
+    public func allreduceSumHalf(_ buffer: UnsafeMutableBufferPointer<UInt16>) {
+        guard size > 1, buffer.count > 0 else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = Swift.min(buffer.count - offset, Int(Int32.max))
+            MPI_Allreduce(ds_mpi_in_place(), buffer.baseAddress! + offset, Int32(n), ds_mpi_uint16(), ds_mpi_f16_sum(), ds_mpi_comm_world())
+            offset += n
+        }
+    }
+
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) {
         guard size > 1, buffer.count > 0 else { return }
         MPI_Bcast(buffer.baseAddress, Int32(buffer.count), ds_mpi_float(), Int32(root), ds_mpi_comm_world())

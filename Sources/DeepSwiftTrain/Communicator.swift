@@ -1,3 +1,4 @@
+import CDeepSwiftKernels
 import DeepSwiftAutodiff
 import DeepSwiftTensor
 import Foundation
@@ -19,6 +20,9 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// Replaces `buffer` on every member by the element-wise sum over all members.
     func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>)
+    /// Replaces `buffer` (IEEE float16 values) by the element-wise half-precision sum over all
+    /// members: half the bytes of ``allreduceSum(_:)-(UnsafeMutableBufferPointer<Float>)``.
+    func allreduceSumHalf(_ buffer: UnsafeMutableBufferPointer<UInt16>)
     /// Copies `root`'s `buffer` into every member's.
     func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int)
     /// Every member's `values`, in rank order.
@@ -51,6 +55,17 @@ extension Communicator {
     }
 
     public func progress() {}
+
+    /// Without a native half-precision reduction: widened, summed as float32, rounded once.
+    public func allreduceSumHalf(_ buffer: UnsafeMutableBufferPointer<UInt16>) {
+        guard buffer.count > 0 else { return }
+        var wide = [Float](repeating: 0, count: buffer.count)
+        wide.withUnsafeMutableBufferPointer { w in
+            ds_f16_to_f32(buffer.baseAddress!, w.baseAddress!, buffer.count, 0)
+            allreduceSum(w)
+            ds_f32_to_f16(w.baseAddress!, buffer.baseAddress!, buffer.count, 0)
+        }
+    }
 
     /// Sums small Double vectors (loss and accuracy counts) over the members.
     public func allreduceSum(_ values: [Double]) -> [Double] {

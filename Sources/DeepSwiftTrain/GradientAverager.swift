@@ -1,3 +1,4 @@
+import CDeepSwiftKernels
 import DeepSwiftAutodiff
 import DeepSwiftTensor
 
@@ -18,8 +19,24 @@ import DeepSwiftTensor
 /// (loss * (1.0 / Double(world.size))).backward(nil) { averager.gradientReady($0) }
 /// averager.finishStep()          // parameters now hold the summed (here: averaged) gradients
 /// ```
+/// How gradients travel between data-parallel members.
+public enum GradientCompression: String, Sendable, CaseIterable {
+    /// float32, exact.
+    case none
+    /// IEEE float16 (half the bytes) with error feedback: what rounding loses in one step is added
+    /// to the next step's gradient, so nothing is lost over time (DL4J's gradient sharing keeps a
+    /// residual the same way). Not bit-exact: sums are rounded to half precision.
+    case fp16
+}
+
 public final class GradientAverager: @unchecked Sendable {
     let parameters: [Parameter]
+    /// Compression of the exchanged gradients (default none: exact float32 sums).
+    public var compression: GradientCompression = .none
+    /// Per-parameter rounding residuals (error feedback) for fp16 compression.
+    private var residuals: [[Float]] = []
+    private var halfScratch: [UInt16] = []
+    private var floatScratch: [Float] = []
     public let communicator: any Communicator
     private var index: [ObjectIdentifier: Int] = [:]
     private var started: [Bool] = []
@@ -70,7 +87,11 @@ public final class GradientAverager: @unchecked Sendable {
         g.withUnsafeMutableBufferPointer(as: Float.self) { _ in }
         p.grad = g
         let pointer = g.storage.pointer.assumingMemoryBound(to: Float.self) + g.offset
-        pending.append(communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: pointer, count: g.count)))
+        if compression == .fp16 {
+            reduceCompressed(i, UnsafeMutableBufferPointer(start: pointer, count: g.count))
+        } else {
+            pending.append(communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: pointer, count: g.count)))
+        }
         started[i] = true
     }
 
@@ -84,5 +105,26 @@ public final class GradientAverager: @unchecked Sendable {
         for reduction in pending { reduction.wait() }
         pending = []
         for p in parameters where p.value.dtype != .float32 { p.grad = p.grad?.cast(to: p.value.dtype) }
+    }
+
+    /// fp16 with error feedback: g + residual is rounded to half precision, the rounding error is
+    /// kept for the next step, and the halves are summed over the members.
+    private func reduceCompressed(_ i: Int, _ gradient: UnsafeMutableBufferPointer<Float>) {
+        let n = gradient.count
+        if residuals.count != parameters.count { residuals = parameters.map { [Float](repeating: 0, count: $0.value.count) } }
+        if halfScratch.count < n { halfScratch = [UInt16](repeating: 0, count: n); floatScratch = [Float](repeating: 0, count: n) }
+        residuals[i].withUnsafeMutableBufferPointer { residual in
+            halfScratch.withUnsafeMutableBufferPointer { half in
+                floatScratch.withUnsafeMutableBufferPointer { rounded in
+                    let g = gradient.baseAddress!, r = residual.baseAddress!, h = half.baseAddress!, f = rounded.baseAddress!
+                    for k in 0..<n { g[k] += r[k] }
+                    ds_f32_to_f16(g, h, n, 0)
+                    ds_f16_to_f32(h, f, n, 0)
+                    for k in 0..<n { r[k] = g[k] - f[k] }
+                    communicator.allreduceSumHalf(UnsafeMutableBufferPointer(start: h, count: n))
+                    ds_f16_to_f32(h, g, n, 0)
+                }
+            }
+        }
     }
 }

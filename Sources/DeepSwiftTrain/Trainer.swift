@@ -57,6 +57,9 @@ public final class Trainer {
     /// steps on its own slice alone and the members' parameters are averaged every this many steps
     /// (nil: average gradients every step, the exact default).
     public var parameterAveragingInterval: Int?
+    /// How gradients are exchanged in data-parallel steps (``GradientCompression/fp16`` halves the
+    /// bytes; not bit-exact).
+    public var gradientCompression: GradientCompression = .none
     /// Gradient averaging of data-parallel steps, kept from step to step.
     private var averager: GradientAverager?
 
@@ -171,6 +174,7 @@ public final class Trainer {
         let parameters = model.parameters
         if averager == nil || !averager!.matches(parameters) { averager = GradientAverager(parameters: parameters, communicator: communicator) }
         let averager = self.averager!
+        averager.compression = gradientCompression
         averager.beginStep()
         // Loss and accuracy sums, reduced after the gradients (reducing them between forward and
         // backward would add a point where the members wait for each other).

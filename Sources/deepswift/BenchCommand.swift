@@ -296,6 +296,7 @@ struct AllreduceBench: ParsableCommand {
     @Option(help: "Timed runs.") var runs = 10
     @Option(help: "Also time the training path's gradient reduction (in place, parameter by parameter) for this model's parameters: mlp-mnist or lenet-mnist.")
     var model: String?
+    @Option(help: "With --model: gradient compression, none or fp16.") var compress = "none"
 
     func run() throws {
         let world = try MPICommunicator()
@@ -327,6 +328,8 @@ extension AllreduceBench {
         for p in parameters { p.grad = Tensor.ones(p.value.shape) }
         let floats = parameters.reduce(0) { $0 + $1.value.count }
         let averager = GradientAverager(parameters: parameters, communicator: world)
+        guard let compression = GradientCompression(rawValue: compress) else { throw ValidationError("--compress must be none or fp16") }
+        averager.compression = compression
         var plain = [Float](repeating: 1, count: floats)
         func median(_ body: () -> Void) -> Double {
             body()
@@ -346,7 +349,7 @@ extension AllreduceBench {
         }
         let reference = median { plain.withUnsafeMutableBufferPointer { world.allreduceSum($0) } }
         guard world.rank == 0 else { return }
-        print(jsonLine([("op", .string("gradient-allreduce")), ("model", .string(model)), ("count", .int(floats)), ("ranks", .int(world.size)),
+        print(jsonLine([("op", .string("gradient-allreduce")), ("model", .string(model)), ("compression", .string(compress)), ("count", .int(floats)), ("ranks", .int(world.size)),
                         ("training_path_ms", .double4(path * 1e3)), ("plain_allreduce_ms", .double4(reference * 1e3)),
                         ("bandwidth_ratio", .double4(reference / path))]))
     }

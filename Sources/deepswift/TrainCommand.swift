@@ -40,6 +40,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("average-every"), help: "--distributed: average parameters every N steps (DL4J's parameter averaging) instead of gradients every step.")
     var averageEvery: Int?
     @Option(help: "--distributed: exit when no batch finishes for this many seconds (a hung peer); 0 disables.") var timeout = 300.0
+    @Option(name: .customLong("compress-gradients"), help: "--distributed: none (exact float32 sums) or fp16 (half the bytes, with error feedback; not bit-exact).")
+    var compressGradients = "none"
     @Option(help: "mlp-mnist, lenet-mnist: write a checkpoint after every epoch (rank 0): a model archive for a .dsm path, else .npz.") var checkpoint: String?
     @Option(help: "mlp-mnist, lenet-mnist: continue from a checkpoint or model archive (on any number of ranks).") var resume: String?
 
@@ -138,6 +140,10 @@ extension TrainCommand {
             ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
         }
         trainer.communicator = world
+        guard let compression = GradientCompression(rawValue: compressGradients) else {
+            throw ValidationError("--compress-gradients must be none or fp16, got '\(compressGradients)'")
+        }
+        trainer.gradientCompression = compression
         if let averageEvery {
             guard averageEvery > 0 else { throw ValidationError("--average-every must be positive, got \(averageEvery)") }
             trainer.parameterAveragingInterval = averageEvery
@@ -173,6 +179,10 @@ extension TrainCommand {
             }
             network.synchronizeParameters(world)
             averager = GradientAverager(parameters: network.parameters, communicator: world)
+            guard let compression = GradientCompression(rawValue: compressGradients) else {
+                throw ValidationError("--compress-gradients must be none or fp16, got '\(compressGradients)'")
+            }
+            averager!.compression = compression
             (ranks, isRoot) = (world.size, world.rank == 0)
         }
         func say(_ text: @autoclosure () -> String) { if isRoot { print(text()) } }

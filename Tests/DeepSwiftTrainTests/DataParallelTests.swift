@@ -1,3 +1,4 @@
+import CDeepSwiftKernels
 import DeepSwiftAutodiff
 import DeepSwiftData
 import DeepSwiftNN
@@ -319,5 +320,76 @@ import Testing
             #expect(results.weights[0] == results.weights[1], "members differ after averaging every \(interval)")
             if interval == 1 { expectClose(Tensor(results.weights[0]), Tensor(expected), rtol: 1e-5, atol: 1e-5, "interval 1") }
         }
+    }
+}
+
+/// Gradient compression: float16 conversions are exact IEEE rounding, and error feedback keeps
+/// what rounding drops.
+@Suite struct GradientCompressionTests {
+    @Test func halfConversionsMatchSwiftsFloat16() {
+        var values: [Float] = [0, -0, 1, -1, 0.1, 65504, 65520, 70000, 6e-8, 3e-8, 5.96e-8, 1e-5, -2.5e-6, .infinity, -.infinity, 1.0009765, 1.00048828125]
+        var rng = PhiloxGenerator(seed: 9)
+        values += Tensor.normal([3000], std: 100, using: &rng).scalars(as: Float.self)
+        values += Tensor.normal([3000], std: 1e-5, using: &rng).scalars(as: Float.self)
+        for portable in [Int32(0), 1] {
+            var half = [UInt16](repeating: 0, count: values.count), back = [Float](repeating: 0, count: values.count)
+            ds_f32_to_f16(values, &half, values.count, portable)
+            ds_f16_to_f32(half, &back, values.count, portable)
+            for (i, v) in values.enumerated() {
+                #expect(half[i] == Float16(v).bitPattern, "\(v) → \(half[i]) (portable \(portable))")
+                #expect(back[i] == Float(Float16(v)), "\(v) back")
+            }
+        }
+        var a: [UInt16] = [Float16(1.5).bitPattern, Float16(-2).bitPattern], b: [UInt16] = [Float16(0.25).bitPattern, Float16(0.5).bitPattern]
+        ds_f16_add(&a, b, 2)
+        #expect(a == [Float16(1.75).bitPattern, Float16(-1.5).bitPattern])
+    }
+
+    /// A gradient smaller than float16's smallest value (6e-8) is lost by plain rounding; error
+    /// feedback carries it until it is large enough to send, so the sum over steps is kept.
+    @Test func errorFeedbackKeepsTinyGradients() {
+        let group = InProcessGroup(size: 2)
+        let results = DataParallelTests.Results(2)
+        DataParallelTests.onThreads(2) { rank in
+            let p = Parameter(Tensor([Float(0), 0], shape: [2]))
+            let averager = GradientAverager(parameters: [p], communicator: group.members[rank])
+            averager.compression = .fp16
+            var applied: Float = 0, exact: Float = 0
+            for _ in 0..<100 {
+                p.grad = Tensor([Float(2e-8), 0.3], shape: [2])
+                averager.beginStep()
+                averager.finishStep()
+                applied += p.grad!.scalars(as: Float.self)[0]
+                exact += 2 * 2e-8
+            }
+            results.weights[rank] = [applied, exact, p.grad!.scalars(as: Float.self)[1]]
+        }
+        for rank in 0..<2 {
+            let (applied, exact, other) = (results.weights[rank][0], results.weights[rank][1], results.weights[rank][2])
+            #expect(abs(applied - exact) <= 6e-8 * 2, "over 100 steps: \(applied) sent vs \(exact)")
+            #expect(abs(other - 0.6) < 1e-3, "ordinary values: \(other)")
+        }
+    }
+
+    /// With fp16 exchange, training follows the exact run closely.
+    @Test func compressedTrainingStaysCloseToExact() throws {
+        let single = DataParallelTests.model(seed: 1)
+        _ = try DataParallelTests.train(single, communicator: nil)
+        let expected = FlatParameters.gather(single.parameters)
+        let group = InProcessGroup(size: 2)
+        let results = DataParallelTests.Results(2)
+        DataParallelTests.onThreads(2) { rank in
+            let network = DataParallelTests.model(seed: 1)
+            let trainer = Trainer(model: network, optimizer: Adam(network.parameters, learningRate: 1e-2)) {
+                Losses.softmaxCrossEntropy(logits: $0, labels: $1)
+            }
+            trainer.communicator = group.members[rank]
+            trainer.gradientCompression = .fp16
+            _ = try! trainer.fit(DataParallelTests.data(), epochs: 2, batchSize: 12, seed: 7)
+            results.weights[rank] = FlatParameters.gather(network.parameters)
+        }
+        #expect(results.weights[0] == results.weights[1], "replicas agree")
+        let difference = zip(results.weights[0], expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(difference < 5e-3 && difference > 0, "largest weight difference to the exact run: \(difference)")
     }
 }

@@ -131,6 +131,13 @@ void ds_gemm_packed_f32(const float *a, long lda, const float *packed, long m, l
 /// team of worker threads that spin briefly between jobs (for short, frequent parallel regions).
 /// A nested or concurrent call runs every part on the calling thread.
 typedef void (*ds_team_task)(void *ctx, long part, long parts);
+// float32 <-> IEEE float16, round to nearest even (F16C when present; `portable` forces the
+// bit-exact C version, for tests), and inout[i] = half(float(inout[i]) + float(in[i])).
+#include <stdint.h>
+void ds_f32_to_f16(const float *x, uint16_t *y, long n, int portable);
+void ds_f16_to_f32(const uint16_t *x, float *y, long n, int portable);
+void ds_f16_add(uint16_t *inout, const uint16_t *in, long n);
+
 // CPUs in this process's affinity mask (0 when it cannot be read).
 int ds_affinity_cpu_count(void);
 

@@ -60,12 +60,24 @@ static inline hid_t ds_h5_open_image(ds_h5_image *image, const char *name) {
     if (fapl < 0) return -1;
     H5FD_file_image_callbacks_t callbacks = {ds_h5_image_malloc, ds_h5_image_memcpy, ds_h5_image_realloc, ds_h5_image_free,
                                              ds_h5_udata_copy, ds_h5_udata_free, image};
-    if (H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 || H5Pset_file_image_callbacks(fapl, &callbacks) < 0
+    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 || H5Pset_fapl_core(fapl, 1 << 20, 0) < 0
+        || H5Pset_file_image_callbacks(fapl, &callbacks) < 0
         || H5Pset_file_image(fapl, image->buffer, image->size) < 0) {
         H5Pclose(fapl);
         return -1;
     }
     hid_t file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    return file;
+}
+
+// Opens a file read-only; closing it closes everything opened in it (H5F_CLOSE_STRONG), so a damaged
+// file that left objects half-open cannot keep the library busy at exit.
+static inline hid_t ds_h5_open_path(const char *path) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return -1;
+    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) { H5Pclose(fapl); return -1; }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     return file;
 }

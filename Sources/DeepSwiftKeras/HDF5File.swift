@@ -42,7 +42,7 @@ final class HDF5File {
         defer { Self.lock.unlock() }
         H5open()
         Self.silence()
-        let id = H5Fopen(path, ds_h5f_acc_rdonly(), ds_h5p_default())
+        let id = ds_h5_open_path(path)
         guard id >= 0 else { throw ModelFileError(.corrupt, file: name, nil, "HDF5 cannot open it (damaged or truncated)") }
         self.id = id
     }

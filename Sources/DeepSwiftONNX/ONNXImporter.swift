@@ -241,7 +241,7 @@ public enum ONNXImporter {
     static let requiredInputs: [String: Int] = [
         "Gemm": 2, "MatMul": 2, "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Equal": 2, "Greater": 2, "Less": 2, "Where": 3,
         "Conv": 2, "ConvTranspose": 2, "BatchNormalization": 5, "LayerNormalization": 2, "Reshape": 2, "Expand": 2, "Gather": 2,
-        "Slice": 3, "LSTM": 3, "GRU": 3, "Concat": 1,
+        "Slice": 3, "LSTM": 3, "GRU": 3, "Concat": 1, "Mod": 2, "PRelu": 2,
     ]
 
     /// Every node input is a graph input, a weight, a constant or an earlier node's output.

@@ -1,4 +1,5 @@
 import DeepSwiftAutodiff
+import Foundation
 import DeepSwiftNN
 import DeepSwiftTensor
 
@@ -11,7 +12,8 @@ enum ONNXOperators {
         "Softmax", "LogSoftmax", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization",
         "LayerNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Gather", "Squeeze", "Unsqueeze", "Shape",
         "Constant", "ConstantOfShape", "Cast", "Identity", "Dropout", "ReduceMean", "ReduceSum", "Where", "Equal", "Expand", "LSTM", "GRU",
-        "Neg", "Abs", "Greater", "Less", "Not",
+        "Neg", "Abs", "Greater", "Less", "Not", "Mod", "Clip", "HardSwish", "HardSigmoid", "Max", "Min", "Sum", "Reciprocal", "Elu",
+        "Softplus", "PRelu",
     ]
 
     static func ints(_ v: Variable) -> [Int] { v.value.cast(to: .int64).contiguous().scalars(as: Int64.self).map { Int($0) } }
@@ -101,6 +103,46 @@ enum ONNXOperators {
         case "Abs": return [isFloat(arg(0)) ? arg(0).abs() : Variable(arg(0).value.abs())]
         case "Neg": return [isFloat(arg(0)) ? arg(0) * -1.0 : elementwise(arg(0), Variable(Tensor([Int64(-1)], shape: [])), "Mul")]
         case "Relu": return [arg(0).relu()]
+        case "Mod":
+            // Integers: Python's sign rule (fmod = 0) or C's (fmod = 1); floats need fmod = 1.
+            let a = arg(0), b = arg(1), cStyle = (node.int("fmod") ?? 0) == 1
+            let shape = broadcast(a.shape, b.shape)
+            if isFloat(a) || isFloat(b) {
+                let x = a.value.cast(to: .float64).expanded(to: shape).contiguous().scalars(as: Double.self)
+                let y = b.value.cast(to: .float64).expanded(to: shape).contiguous().scalars(as: Double.self)
+                let r = zip(x, y).map { Foundation.fmod($0, $1) }
+                return [Variable(Tensor(r, shape: shape).cast(to: isFloat(a) ? a.value.dtype : b.value.dtype))]
+            }
+            let x = a.value.cast(to: .int64).expanded(to: shape).contiguous().scalars(as: Int64.self)
+            let y = b.value.cast(to: .int64).expanded(to: shape).contiguous().scalars(as: Int64.self)
+            let r = zip(x, y).map { (p, q) -> Int64 in
+                guard q != 0 else { return 0 }
+                let m = p % q
+                return cStyle || m == 0 || (m < 0) == (q < 0) ? m : m + q
+            }
+            return [Variable(Tensor(r, shape: shape))]
+        case "Clip":
+            func bound(_ i: Int) -> Double? { optional(i).map { $0.value.cast(to: .float64).contiguous().scalars(as: Double.self)[0] } }
+            let low = bound(1) ?? node.float("min"), high = bound(2) ?? node.float("max")
+            return [isFloat(arg(0)) ? arg(0).clamped(min: low, max: high) : Variable(arg(0).value.clamped(min: low, max: high))]
+        case "HardSwish": return [arg(0) * (arg(0) + 3).clamped(min: 0, max: 6) / 6]
+        case "HardSigmoid":
+            return [(arg(0) * (node.float("alpha") ?? 0.2) + (node.float("beta") ?? 0.5)).clamped(min: 0, max: 1)]
+        case "Max", "Min", "Sum":
+            let parts = x.compactMap { $0 }
+            let shape = parts.dropFirst().reduce(parts[0].shape) { broadcast($0, $1.shape) }
+            let expanded = parts.map { $0.shape == shape ? $0 : $0.expanded(to: shape) }
+            switch node.opType {
+            case "Max": return [expanded.dropFirst().reduce(expanded[0]) { $0.maximum($1) }]
+            case "Min": return [expanded.dropFirst().reduce(expanded[0]) { $0.minimum($1) }]
+            default: return [expanded.dropFirst().reduce(expanded[0], +)]
+            }
+        case "Reciprocal": return [arg(0).reciprocal()]
+        case "Elu": return [arg(0).elu(alpha: node.float("alpha") ?? 1)]
+        case "Softplus": return [arg(0).softplus()]
+        case "PRelu":
+            let slope = arg(1)
+            return [arg(0).relu() - (arg(0) * -1.0).relu() * slope]
         case "LeakyRelu": return [arg(0).leakyRelu(negativeSlope: node.float("alpha") ?? 0.01)]
         case "Sigmoid": return [arg(0).sigmoid()]
         case "Tanh": return [arg(0).tanh()]

@@ -104,3 +104,32 @@ import Testing
         }
     }
 }
+
+/// The same architectures from both PyTorch exporters, unprocessed (the TorchScript Transformer
+/// keeps its `Mod` node; the dynamo exporter picks other operators), and a MobileNet-style block
+/// (ReLU6 as `Clip`, `HardSwish`).
+@Suite struct ONNXExporterVariantTests {
+    @Test(arguments: ["te_ts", "te_dynamo", "lstm_ts", "lstm_dynamo", "res_ts", "res_dynamo", "mobile_ts", "mobile_dynamo"])
+    func bothExportersImport(_ name: String) throws {
+        let archive = try ONNXImporter.load(Fixtures.path("onnx/exporters/\(name).onnx"))
+        let base = String(name.split(separator: "_")[0])
+        let io = try NumPy.loadArchive(Fixtures.path("onnx/exporters/\(base)_io.npz"))
+        let output = ONNXImportTests.run(archive.model, [io["input_0"]!])[0]
+        expectClose(output.cast(to: .float32), io["output_0"]!, rtol: 1e-4, atol: 1e-5, name)
+    }
+
+    @Test func elementwiseExtras() throws {
+        func node(_ op: String, _ inputs: [String], _ attributes: [String: ONNXAttribute] = [:]) -> ONNXNode {
+            ONNXNode(name: op, opType: op, inputs: inputs, outputs: ["y"], attributes: attributes)
+        }
+        let model = ONNXModel(nodes: [], inputs: [], outputNames: [], opset: 17, parameters: [], constants: [], recurrent: [:])
+        let a = Variable(Tensor([Int64(-7), 7, -7, 7], shape: [4])), b = Variable(Tensor([Int64(3), -3, -3, 3], shape: [4]))
+        #expect(ONNXOperators.run(node("Mod", ["a", "b"]), [a, b], model: model)[0].value.scalars(as: Int64.self) == [2, -2, -1, 1])
+        #expect(ONNXOperators.run(node("Mod", ["a", "b"], ["fmod": .int(1)]), [a, b], model: model)[0].value.scalars(as: Int64.self) == [-1, 1, -1, 1])
+        let x = Variable(Tensor([-4, -1, 0.5, 3, 8] as [Float], shape: [5]))
+        let clipped = ONNXOperators.run(node("Clip", ["x", "lo", "hi"]), [x, Variable(Tensor([Float(0)], shape: [])), Variable(Tensor([Float(6)], shape: []))], model: model)[0]
+        #expect(clipped.value.scalars(as: Float.self) == [0, 0, 0.5, 3, 6])
+        let hardSwish = ONNXOperators.run(node("HardSwish", ["x"]), [x], model: model)[0].value.scalars(as: Float.self)
+        #expect(zip(hardSwish, [0, -1.0 / 3, 0.5 * 3.5 / 6, 3, 8] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(hardSwish)")
+    }
+}

@@ -33,7 +33,7 @@ public enum LayerConfig {
     public static let supportedClasses = [
         "Sequential", "Graph", "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "SeparableConv2D",
         "MaxPool2D", "AvgPool2D", "Pool1D", "Pool3D", "GlobalAveragePool2D", "GlobalMaxPool2D", "AdaptiveAvgPool2D", "GlobalPooling",
-        "Flatten", "Reshape", "Permute", "Identity", "Unsqueeze", "Squeeze", "ChannelsLast", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+        "Flatten", "Reshape", "Permute", "Identity", "Unsqueeze", "Squeeze", "Rescaling", "ChannelsLast", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
         "UpSampling1D", "UpSampling2D", "BilinearUpSampling2D", "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout",
         "SpatialDropout", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm", "LocalResponseNorm", "Activation", "PReLU",
         "Embedding", "Masking", "TimeDistributed", "RepeatVector", "LastTimeStep", "Recurrent", "Bidirectional",
@@ -149,6 +149,8 @@ public enum LayerConfig {
         case let l as ActivationLayer: return ["class": "Activation", "activation": JSON.from(l.activation)]
         case let l as PReLU:
             return l.weight.shape.count > 1 ? ["class": "PReLU", "sample_shape": JSON(l.weight.shape)] : ["class": "PReLU", "channels": JSON(l.weight.shape.reduce(1, *))]
+        case let l as Rescaling:
+            return ["class": "Rescaling", "scale": .array(l.scale.map { .number($0) }), "offset": .array(l.offset.map { .number($0) })]
         case let l as Unsqueeze: return ["class": "Unsqueeze", "axis": JSON(l.axis)]
         case let l as Squeeze: return ["class": "Squeeze", "axis": JSON(l.axis)]
         case let l as Embedding:
@@ -336,6 +338,13 @@ public enum LayerConfig {
             }
             try c.limit(c.positive("channels"))
             return PReLU(channels: try c.positive("channels"))
+        case "Rescaling":
+            func numbers(_ key: String) throws -> [Double] {
+                let values = try c.array(key).compactMap(\.double)
+                try c.require(!values.isEmpty && values.count == (try c.array(key)).count && values.allSatisfy(\.isFinite), key, "expected finite numbers")
+                return values
+            }
+            return Rescaling(scale: try numbers("scale"), offset: try numbers("offset"))
         case "Unsqueeze": return Unsqueeze(axis: try c.int("axis"))
         case "Squeeze": return Squeeze(axis: try c.int("axis"))
         case "Embedding":

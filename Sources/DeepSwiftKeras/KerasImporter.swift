@@ -28,7 +28,7 @@ public enum KerasImporter {
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D",
         "Cropping2D", "UpSampling1D", "UpSampling2D", "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU",
         "Bidirectional", "TimeDistributed", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "ReLU",
-        "LeakyReLU", "PReLU", "ELU", "Softmax", "MultiHeadAttention",
+        "LeakyReLU", "PReLU", "ELU", "Softmax", "MultiHeadAttention", "Rescaling", "Normalization", "Identity", "ActivityRegularization",
     ]
 
     /// Whether `data` starts like a Keras file (HDF5 signature, or a zip holding `config.json`).
@@ -411,6 +411,41 @@ struct Converter {
             return .layer(RepeatVector(n))
         case "Masking":
             return .layer(Masking(value: double("mask_value", 0)))
+        case "Identity", "ActivityRegularization":
+            return .layer(Identity())
+        case "Rescaling":
+            func values(_ key: String, _ fallback: Double) throws -> [Double] {
+                guard let v = c[key], !v.isNull else { return [fallback] }
+                if let d = v.double { return [d] }
+                guard let a = v.array?.compactMap(\.double), !a.isEmpty, a.count == v.array!.count else { throw fail("field '\(key)' is not a number or list of numbers") }
+                return a
+            }
+            let scale = try values("scale", 1), offset = try values("offset", 0)
+            guard (scale + offset).allSatisfy(\.isFinite) else { throw fail("scale and offset must be finite") }
+            return .layer(Rescaling(scale: scale, offset: offset))
+        case "Normalization":
+            // (x − mean) / max(√variance, ε) over the last axis; mean and variance come from adapt()
+            // (weights mean, variance, count) or from the config.
+            if bool("invert", false) { throw unsupported(name, className, "invert=True") }
+            let axis = c["axis"]?.int ?? (c["axis"]?.ints?.count == 1 ? c["axis"]!.ints![0] : -1)
+            guard axis == -1 || axis == (entry["build_config"]?["input_shape"]?.array?.count).map({ $0 - 1 }) ?? -1 else {
+                throw unsupported(name, className, "normalization axis \(axis) (supported: the last axis)")
+            }
+            let mean: [Double], variance: [Double]
+            if w.count >= 2 {
+                mean = w[0].cast(to: .float64).contiguous().scalars(as: Double.self)
+                variance = w[1].cast(to: .float64).contiguous().scalars(as: Double.self)
+            } else if let m = c["mean"], let v = c["variance"] {
+                mean = m.double.map { [$0] } ?? (m.array ?? []).compactMap(\.double)
+                variance = v.double.map { [$0] } ?? (v.array ?? []).compactMap(\.double)
+            } else {
+                throw fail("neither adapted weights nor mean/variance in the config")
+            }
+            guard !mean.isEmpty, mean.count == variance.count, (mean + variance).allSatisfy(\.isFinite), variance.allSatisfy({ $0 >= 0 }) else {
+                throw fail("mean \(mean.count) and variance \(variance.count) values do not fit")
+            }
+            let deviation = variance.map { Swift.max($0.squareRoot(), 1e-7) }   // Keras's epsilon
+            return .layer(Rescaling(scale: deviation.map { 1 / $0 }, offset: zip(mean, deviation).map { -$0 / $1 }))
 
         case "Conv1D", "Conv2D", "Conv3D":
             let rank = className == "Conv1D" ? 1 : (className == "Conv2D" ? 2 : 3)

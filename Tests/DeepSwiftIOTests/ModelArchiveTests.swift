@@ -31,6 +31,7 @@ func temporaryPath(_ suffix: String) -> String {
             Dropout(rate: 0.2, seed: 5)
             Dense(6 * 4 * 4, 10, activation: .gelu, using: &rng)
             LayerNorm([10])
+            Rescaling(scale: [0.5], offset: [0.1])
             PReLU(channels: 1)
             Dense(10, 3, using: &rng)
         }

@@ -147,3 +147,31 @@ public final class Squeeze: Layer {
     }
     public var summaryName: String { "Squeeze(\(axis))" }
 }
+
+/// A fixed elementwise affine map `x · scale + offset`, with one value or one per element of the
+/// last axis (Keras's `Rescaling`, and `Normalization` as `(x − mean) / √variance`). Nothing is trained.
+///
+/// ```swift
+/// let toUnit = Rescaling(scale: [1.0 / 255], offset: [0])          // pixels 0…255 → 0…1
+/// ```
+public final class Rescaling: Layer {
+    public let scale: [Double], offset: [Double]
+    public var isTraining = true
+
+    public init(scale: [Double], offset: [Double]) {
+        tensorCheck(!scale.isEmpty && !offset.isEmpty, "Rescaling: scale and offset need at least one value")
+        self.scale = scale
+        self.offset = offset
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        func constant(_ values: [Double]) -> Variable {
+            if values.count == 1 { return Variable(Tensor([values[0]], shape: []).cast(to: x.dtype)) }
+            tensorCheck(x.shape.last == values.count, "Rescaling: \(values.count) values for the last axis of input \(x.shape)")
+            return Variable(Tensor(values, shape: [values.count]).cast(to: x.dtype))
+        }
+        return x * constant(scale) + constant(offset)
+    }
+
+    public var summaryName: String { "Rescaling(\(scale.count == 1 ? "\(scale[0])" : "\(scale.count) channels"))" }
+}

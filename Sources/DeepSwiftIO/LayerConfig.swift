@@ -170,7 +170,7 @@ public enum LayerConfig {
             return ["class": "MultiHeadAttention", "query_input": JSON(l.query.inputSize), "key_input": JSON(l.key.inputSize),
                     "value_input": JSON(l.value.inputSize), "heads": JSON(l.heads), "head_dimension": JSON(l.query.outputSize / l.heads),
                     "value_head_dimension": JSON(l.value.outputSize / l.heads), "output_dimension": JSON(l.output.outputSize),
-                    "bias": .bool(l.query.bias != nil), "dropout": .number(l.dropout), "generator": generator(l.generator)]
+                    "bias": .bool(l.query.bias != nil), "dropout": .number(l.dropout), "generator": generator(l.generator), "causal": .bool(l.causal)]
         case let l as TransformerEncoderLayer:
             return ["class": "TransformerEncoderLayer", "model": JSON(l.selfAttention.embedDimension), "heads": JSON(l.selfAttention.heads),
                     "feed_forward": JSON(l.feedForward.linear1.outputSize), "dropout": .number(l.selfAttention.dropout),
@@ -380,6 +380,7 @@ public enum LayerConfig {
                                        valueHeadDimension: try c.positive("value_head_dimension"), outputDimension: try c.positive("output_dimension"),
                                        bias: try c.bool("bias"), dropout: try c.rate("dropout"), using: &rng)
             l.generator = try c.generator("generator")
+            l.causal = json["causal"] == nil ? false : try c.bool("causal")
             return l
         case "TransformerEncoderLayer", "TransformerDecoderLayer":
             let model = try c.positive("model"), heads = try c.positive("heads")

@@ -152,9 +152,6 @@ struct Converter {
             for key in ["attention_mask", "query_mask", "value_mask", "key_mask", "initial_state", "constants"] where node["kwargs"]?[key].map({ !$0.isNull }) ?? false {
                 throw ModelFileError(.unsupported, file: path, "layer '\(name)'", "the call argument '\(key)' is not supported")
             }
-            if node["kwargs"]?["use_causal_mask"]?.bool == true {
-                throw ModelFileError(.unsupported, file: path, "layer '\(name)'", "use_causal_mask=True is not supported in imported models")
-            }
             result = tensors(args)
             for key in ["query", "value", "key", "inputs"] { if let v = node["kwargs"]?[key] { result += tensors(v) } }
         } else {
@@ -232,6 +229,11 @@ struct Converter {
                 case .merge(let operation):
                     made.append(builder.merge(nodeName, operation, sources))
                 case .attention(let mha):
+                    let causal = call["kwargs"]?["use_causal_mask"]?.bool ?? false
+                    if index > 0 && causal != mha.causal {
+                        throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))", "calls with and without use_causal_mask share the layer")
+                    }
+                    mha.causal = causal
                     guard (2...3).contains(sources.count) else {
                         throw ModelFileError(.unsupported, file: path, "layer '\(name)' (\(className))", "expected query and value (and key) inputs, found \(sources.count)")
                     }

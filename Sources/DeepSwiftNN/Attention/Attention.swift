@@ -63,6 +63,9 @@ public final class MultiHeadAttention: Layer {
     public let heads: Int
     public let dropout: Double
     public var generator: PhiloxGenerator
+    /// In graph use (``callAsFunction(_:masks:)``): each query sees only keys at or before its own
+    /// step (Keras's `use_causal_mask=True`).
+    public var causal = false
     public var isTraining = true
 
     public convenience init(embedDimension: Int, heads: Int, keyDimension: Int? = nil, valueDimension: Int? = nil, bias: Bool = true,
@@ -152,7 +155,7 @@ extension MultiHeadAttention: MultiInputLayer {
     public func callAsFunction(_ inputs: [Variable]) -> Variable {
         tensorCheck((1...3).contains(inputs.count), "MultiHeadAttention: takes 1 to 3 inputs (query, value, key), got \(inputs.count)")
         let q = inputs[0], v = inputs.count > 1 ? inputs[1] : q, k = inputs.count > 2 ? inputs[2] : v
-        return self(query: q, key: k, value: v).output
+        return self(query: q, key: k, value: v, causal: causal).output
     }
 
     /// Keys whose step is padding (the key's mask, or the value's when the key is the value) get
@@ -162,6 +165,6 @@ extension MultiHeadAttention: MultiInputLayer {
         let q = inputs[0], v = inputs.count > 1 ? inputs[1] : q, k = inputs.count > 2 ? inputs[2] : v
         let queryMask = masks.first ?? nil
         let keyMask = inputs.count > 2 ? masks[2] : (inputs.count > 1 ? masks[1] : queryMask)
-        return (self(query: q, key: k, value: v, keyMask: keyMask).output, queryMask)
+        return (self(query: q, key: k, value: v, keyMask: keyMask, causal: causal).output, queryMask)
     }
 }

@@ -46,6 +46,8 @@ import logging  # noqa: E402
 import warnings  # noqa: E402
 
 import h5py  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "keras_import"))
+import keras_fixture_tools as kft  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -144,38 +146,11 @@ CASES = [
 # Helpers
 # ----------------------------------------------------------------------------
 
-def write_npz(path, arrays):
-    """np.savez equivalent with fixed member timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
-        for key, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
+write_npz = kft.write_npz
 
 
 def randomize_weights(model, rng):
-    for layer in model.layers:
-        ws = layer.weights
-        if not ws:
-            continue
-        values = []
-        for w in ws:
-            shape = tuple(w.shape)
-            if not w.dtype.is_floating:
-                values.append(w.numpy())
-                continue
-            if "moving_variance" in w.name:
-                v = rng.uniform(0.5, 1.5, shape)
-            else:
-                v = rng.uniform(-0.5, 0.5, shape)
-                if len(shape) >= 2 and "kernel" in w.name:
-                    fan_in = int(np.prod(shape[:-1]))
-                    v = v * min(1.0, 3.0 / np.sqrt(fan_in))
-            values.append(v.astype(np.float32))
-        layer.set_weights(values)
+    kft.randomize_weights(model, rng, lambda w: w.numpy())
 
 
 def make_inputs(model, rng):

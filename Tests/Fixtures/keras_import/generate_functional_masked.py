@@ -11,12 +11,14 @@ cannot reload such a model from a legacy .h5 file itself. Weights: uniform(-0.5,
 by min(1, 3/sqrt(fan_in)), as generate_keras_import_fixtures.py.
 """
 import os
-import zipfile
-import io
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np
 import keras
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_fixture_tools as kft  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 keras.utils.set_random_seed(0)
@@ -27,15 +29,7 @@ ids = keras.Input((7,), dtype="int32")
 e = L.Embedding(20, 6, mask_zero=True)(ids)
 h = L.LSTM(5, return_sequences=True)(e)
 model = keras.Model(ids, L.Dense(3)(L.GRU(4)(h)), name="functional_masked")
-for layer in model.layers:
-    values = []
-    for w in layer.weights:
-        v = rng.uniform(-0.5, 0.5, tuple(w.shape))
-        if len(w.shape) >= 2 and "kernel" in w.path:
-            v = v * min(1.0, 3.0 / np.sqrt(int(np.prod(w.shape[:-1]))))
-        values.append(v.astype(np.float32))
-    if values:
-        layer.set_weights(values)
+kft.randomize_weights(model, rng, lambda w: keras.ops.convert_to_numpy(w.value))
 
 x = rng.integers(1, 20, size=(3, 7)).astype(np.int64)
 for b, n in enumerate([7, 5, 3]):
@@ -47,10 +41,5 @@ reloaded = keras.models.load_model(path)
 assert np.abs(reloaded.predict(x.astype(np.int32), verbose=0) - y).max() == 0
 classes = [l.__class__.__name__ for l in model.layers]
 assert "NotEqual" in str(model.to_json()), "expected Keras to record the mask as an op layer"
-with zipfile.ZipFile(os.path.join(here, "functional_masked_io.npz"), "w", compression=zipfile.ZIP_STORED) as zf:
-    for key, array in [("input_0", x), ("output_0", y)]:
-        buffer = io.BytesIO()
-        np.save(buffer, array)
-        info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-        zf.writestr(info, buffer.getvalue())
+kft.write_npz(os.path.join(here, "functional_masked_io.npz"), {"input_0": x, "output_0": y})
 print("wrote functional_masked.keras and functional_masked_io.npz; layers:", classes)

@@ -61,6 +61,8 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import h5py  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_fixture_tools as kft  # noqa: E402
 import keras  # noqa: E402
 from keras import layers as L  # noqa: E402
 
@@ -295,40 +297,11 @@ MASKED_STEPS = {"bidirectional": [6, 4, 2]}
 # ----------------------------------------------------------------------------
 
 
-def write_npz(path, arrays):
-    """np.savez equivalent with fixed member timestamps (reproducible bytes)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
-        for key, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
+write_npz = kft.write_npz
 
 
 def randomize_weights(model, rng):
-    for layer in model.layers:
-        ws = layer.weights
-        if not ws:
-            continue
-        values = []
-        for w in ws:
-            shape = tuple(w.shape)
-            if "float" not in str(w.dtype):
-                values.append(keras.ops.convert_to_numpy(w.value))
-                continue
-            if w.path.endswith("moving_variance"):
-                v = rng.uniform(0.5, 1.5, shape)
-            else:
-                v = rng.uniform(-0.5, 0.5, shape)
-                if len(shape) >= 2 and "kernel" in w.path:
-                    # Keep activations O(1) in wide layers (otherwise softmax outputs saturate to
-                    # one-hot and logits reach hundreds, which would hide errors in early layers).
-                    fan_in = int(np.prod(shape[:-1]))
-                    v = v * min(1.0, 3.0 / np.sqrt(fan_in))
-            values.append(v.astype(np.float32))
-        layer.set_weights(values)
+    kft.randomize_weights(model, rng, lambda w: keras.ops.convert_to_numpy(w.value))
 
 
 def make_inputs(name, model, rng):

@@ -8,9 +8,8 @@ Input(6,6,3) pixels 0..255 -> Rescaling(1/255, offset=-0.5) -> Normalization(axi
 Conv2D(4,3,relu) -> Identity -> ActivityRegularization(l1=0.01) -> GlobalAveragePooling2D -> Dense(2);
 and a second model with Normalization(mean=..., variance=...) given in the config.
 """
-import io
 import os
-import zipfile
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 import numpy as np
@@ -20,14 +19,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(77)
 L = keras.layers
-
-
-def write_npz(path, arrays):
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
-        for key, array in arrays.items():
-            buffer = io.BytesIO()
-            np.save(buffer, array)
-            zf.writestr(zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
+sys.path.insert(0, here)
+from keras_fixture_tools import write_npz  # noqa: E402
 
 
 norm = L.Normalization(axis=-1)

@@ -53,23 +53,21 @@ public final class MPICommunicator: Communicator {
     }
 
     public func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) {
-        guard size > 1, buffer.count > 0 else { return }
-        // Large buffers in pieces (MPI counts are 32-bit).
-        var offset = 0
-        while offset < buffer.count {
-            let n = Swift.min(buffer.count - offset, Int(Int32.max))
-            MPI_Allreduce(ds_mpi_in_place(), buffer.baseAddress! + offset, Int32(n), ds_mpi_float(), ds_mpi_sum(), ds_mpi_comm_world())
-            offset += n
-        }
+        allreduceInPlace(buffer, type: ds_mpi_float(), operation: ds_mpi_sum())
     }
 
     /// Half-precision sums on the wire (a user-defined MPI operation adding float16 pairs).
     public func allreduceSumHalf(_ buffer: UnsafeMutableBufferPointer<UInt16>) {
+        allreduceInPlace(buffer, type: ds_mpi_uint16(), operation: ds_mpi_f16_sum())
+    }
+
+    /// MPI_Allreduce in place, large buffers in pieces (MPI counts are 32-bit).
+    private func allreduceInPlace<T>(_ buffer: UnsafeMutableBufferPointer<T>, type: MPI_Datatype, operation: MPI_Op) {
         guard size > 1, buffer.count > 0 else { return }
         var offset = 0
         while offset < buffer.count {
             let n = Swift.min(buffer.count - offset, Int(Int32.max))
-            MPI_Allreduce(ds_mpi_in_place(), buffer.baseAddress! + offset, Int32(n), ds_mpi_uint16(), ds_mpi_f16_sum(), ds_mpi_comm_world())
+            MPI_Allreduce(ds_mpi_in_place(), buffer.baseAddress! + offset, Int32(n), type, operation, ds_mpi_comm_world())
             offset += n
         }
     }

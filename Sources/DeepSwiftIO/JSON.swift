@@ -85,13 +85,14 @@ public enum JSON: Equatable, Sendable, Codable, ExpressibleByDictionaryLiteral, 
     /// Parses JSON text.
     public static func parse(_ data: Data) throws -> JSON { try JSONDecoder().decode(JSON.self, from: data) }
 
-    /// A Codable value as JSON.
-    static func from<T: Encodable>(_ value: T) -> JSON {
+    /// A Codable value as JSON (`.null` when it cannot be encoded). Integers beyond 2⁵³ lose
+    /// precision (JSON numbers are doubles here): write such values as strings.
+    public static func from<T: Encodable>(_ value: T) -> JSON {
         (try? JSONDecoder().decode(JSON.self, from: JSONEncoder().encode(value))) ?? .null
     }
 
     /// This JSON as a Codable value.
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: serialized()) }
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: serialized()) }
 }
 
 extension JSON {

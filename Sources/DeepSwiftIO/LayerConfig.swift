@@ -20,7 +20,8 @@ public protocol ArchivableLayer: Layer {
 /// The architecture of a layer tree as JSON, and back: the `config.json` of a model archive.
 ///
 /// Each layer is an object with its `"class"` and the fields that rebuild it with parameters of
-/// the right shapes (the values come from the weights). Containers nest their children:
+/// the right shapes (the values come from the weights; random generator positions are training
+/// state, which ``ModelArchive`` stores by layer path). Containers nest their children:
 /// `Sequential` under `"layers"`, a graph under `"nodes"`. Rebuilt layers start with the
 /// parameters of seed 0 until weights are loaded into them.
 ///
@@ -57,7 +58,6 @@ public enum LayerConfig {
         func child(_ l: any Layer, _ name: String) throws -> JSON { try encode(l, file: file, path: path + "." + name) }
         func pair(_ p: (Int, Int)) -> JSON { JSON([p.0, p.1]) }
         func triple(_ p: (Int, Int, Int)) -> JSON { JSON([p.0, p.1, p.2]) }
-        func generator(_ g: PhiloxGenerator) -> JSON { JSON(generator: g) }
         switch layer {
         case let l as Sequential:
             return ["class": "Sequential", "layers": .array(try l.layers.enumerated().map { try child($0.element, "layers.\($0.offset)") })]
@@ -130,11 +130,11 @@ public enum LayerConfig {
         case let l as UpSampling1D: return ["class": "UpSampling1D", "scale": JSON(l.scale), "axis": JSON(l.axis)]
         case let l as UpSampling2D: return ["class": "UpSampling2D", "scale": pair(l.scale)]
         case let l as BilinearUpSampling2D: return ["class": "BilinearUpSampling2D", "scale": pair(l.scale)]
-        case let l as Dropout: return ["class": "Dropout", "rate": .number(l.rate), "generator": generator(l.generator)]
-        case let l as AlphaDropout: return ["class": "AlphaDropout", "rate": .number(l.rate), "generator": generator(l.generator)]
-        case let l as GaussianNoise: return ["class": "GaussianNoise", "std": .number(l.std), "generator": generator(l.generator)]
-        case let l as GaussianDropout: return ["class": "GaussianDropout", "rate": .number(l.rate), "generator": generator(l.generator)]
-        case let l as SpatialDropout: return ["class": "SpatialDropout", "rate": .number(l.rate), "generator": generator(l.generator)]
+        case let l as Dropout: return ["class": "Dropout", "rate": .number(l.rate)]
+        case let l as AlphaDropout: return ["class": "AlphaDropout", "rate": .number(l.rate)]
+        case let l as GaussianNoise: return ["class": "GaussianNoise", "std": .number(l.std)]
+        case let l as GaussianDropout: return ["class": "GaussianDropout", "rate": .number(l.rate)]
+        case let l as SpatialDropout: return ["class": "SpatialDropout", "rate": .number(l.rate)]
         case let l as BatchNorm:
             return ["class": "BatchNorm", "channels": JSON(l.channels), "momentum": .number(l.momentum), "epsilon": .number(l.epsilon),
                     "affine": .bool(l.weight != nil)]
@@ -162,7 +162,7 @@ public enum LayerConfig {
         case let l as RecurrentLayer:
             return ["class": "Recurrent", "cell": JSON.from(l.cell), "input": JSON(l.inputSize), "hidden": JSON(l.hiddenSize), "bias": .bool(l.biasIH != nil),
                     "peepholes": .bool(l.peepholes != nil), "return_sequences": .bool(l.returnSequences), "go_backwards": .bool(l.goBackwards),
-                    "dropout": .number(l.dropout), "recurrent_dropout": .number(l.recurrentDropout), "generator": generator(l.generator)]
+                    "dropout": .number(l.dropout), "recurrent_dropout": .number(l.recurrentDropout)]
         case let l as Bidirectional:
             return ["class": "Bidirectional", "forward": try child(l.forward, "forward"), "backward": try child(l.backward, "backward"),
                     "merge": .string(l.merge.rawValue)]
@@ -170,7 +170,7 @@ public enum LayerConfig {
             return ["class": "MultiHeadAttention", "query_input": JSON(l.query.inputSize), "key_input": JSON(l.key.inputSize),
                     "value_input": JSON(l.value.inputSize), "heads": JSON(l.heads), "head_dimension": JSON(l.query.outputSize / l.heads),
                     "value_head_dimension": JSON(l.value.outputSize / l.heads), "output_dimension": JSON(l.output.outputSize),
-                    "bias": .bool(l.query.bias != nil), "dropout": .number(l.dropout), "generator": generator(l.generator), "causal": .bool(l.causal)]
+                    "bias": .bool(l.query.bias != nil), "dropout": .number(l.dropout), "causal": .bool(l.causal)]
         case let l as TransformerEncoderLayer:
             return ["class": "TransformerEncoderLayer", "model": JSON(l.selfAttention.embedDimension), "heads": JSON(l.selfAttention.heads),
                     "feed_forward": JSON(l.feedForward.linear1.outputSize), "dropout": .number(l.selfAttention.dropout),
@@ -290,26 +290,11 @@ public enum LayerConfig {
         case "UpSampling1D": return UpSampling1D(scale: try c.positive("scale"), axis: try c.nonNegative("axis"))
         case "UpSampling2D": return UpSampling2D(scale: try c.pair("scale"))
         case "BilinearUpSampling2D": return BilinearUpSampling2D(scale: try c.pair("scale"))
-        case "Dropout":
-            let l = Dropout(rate: try c.rate("rate"))
-            l.generator = try c.generator("generator")
-            return l
-        case "AlphaDropout":
-            let l = AlphaDropout(rate: try c.rate("rate"))
-            l.generator = try c.generator("generator")
-            return l
-        case "GaussianNoise":
-            let l = GaussianNoise(std: try c.double("std"))
-            l.generator = try c.generator("generator")
-            return l
-        case "GaussianDropout":
-            let l = GaussianDropout(rate: try c.rate("rate"))
-            l.generator = try c.generator("generator")
-            return l
-        case "SpatialDropout":
-            let l = SpatialDropout(rate: try c.rate("rate"))
-            l.generator = try c.generator("generator")
-            return l
+        case "Dropout": return Dropout(rate: try c.rate("rate"))
+        case "AlphaDropout": return AlphaDropout(rate: try c.rate("rate"))
+        case "GaussianNoise": return GaussianNoise(std: try c.double("std"))
+        case "GaussianDropout": return GaussianDropout(rate: try c.rate("rate"))
+        case "SpatialDropout": return SpatialDropout(rate: try c.rate("rate"))
         case "BatchNorm":
             try c.limit(c.positive("channels"))
             return BatchNorm(channels: try c.positive("channels"), momentum: try c.double("momentum"), epsilon: try c.double("epsilon"), affine: try c.bool("affine"))
@@ -361,11 +346,9 @@ public enum LayerConfig {
             let cell = try c.value("cell", RecurrentCell.self), peepholes = try c.bool("peepholes")
             try c.require(!peepholes || cell == .lstm, "peepholes", "only LSTM cells have peepholes")
             try c.limit(4, c.positive("hidden"), c.positive("input") + c.positive("hidden"))
-            let l = RecurrentLayer(cell: cell, inputSize: try c.positive("input"), hiddenSize: try c.positive("hidden"), bias: try c.bool("bias"),
-                                   peepholes: peepholes, returnSequences: try c.bool("return_sequences"), goBackwards: try c.bool("go_backwards"),
-                                   dropout: try c.rate("dropout"), recurrentDropout: try c.rate("recurrent_dropout"), using: &rng)
-            l.generator = try c.generator("generator")
-            return l
+            return RecurrentLayer(cell: cell, inputSize: try c.positive("input"), hiddenSize: try c.positive("hidden"), bias: try c.bool("bias"),
+                                  peepholes: peepholes, returnSequences: try c.bool("return_sequences"), goBackwards: try c.bool("go_backwards"),
+                                  dropout: try c.rate("dropout"), recurrentDropout: try c.rate("recurrent_dropout"), using: &rng)
         case "Bidirectional":
             guard let forward = try child("forward") as? RecurrentLayer, let backward = try child("backward") as? RecurrentLayer else {
                 throw c.invalid("forward", "Bidirectional needs two recurrent layers")
@@ -379,7 +362,6 @@ public enum LayerConfig {
                                        heads: try c.positive("heads"), headDimension: try c.positive("head_dimension"),
                                        valueHeadDimension: try c.positive("value_head_dimension"), outputDimension: try c.positive("output_dimension"),
                                        bias: try c.bool("bias"), dropout: try c.rate("dropout"), using: &rng)
-            l.generator = try c.generator("generator")
             l.causal = json["causal"] == nil ? false : try c.bool("causal")
             return l
         case "TransformerEncoderLayer", "TransformerDecoderLayer":
@@ -598,12 +580,6 @@ public struct ConfigReader {
         try require(a.count == 3 && a.allSatisfy { positive ? $0 > 0 : $0 >= 0 }, key,
                      "expected three \(positive ? "positive" : "non-negative") integers, found \(a)")
         return (a[0], a[1], a[2])
-    }
-
-    public func generator(_ key: String) throws -> PhiloxGenerator {
-        let value = try field(key)
-        guard let g = value.generator else { throw invalid(key, "expected {seed, counter} as decimal strings, found \(describe(value))") }
-        return g
     }
 
     public func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {

@@ -63,7 +63,7 @@ extension ModelArchive {
     /// ```
     public func restore(into trainer: Trainer, file: String) throws -> Int {
         try StateDict.assign(StateDict.tensors(of: model), to: trainer.model, file: file, strict: true)
-        Self.copyGenerators(from: model, to: trainer.model)
+        Self.setGenerators(Self.generators(of: model), in: trainer.model)
         if let optimizer {
             guard type(of: optimizer) == type(of: trainer.optimizer) else {
                 throw ModelFileError(.badConfig, file: file, "optimizer", "the archive holds \(type(of: optimizer)), the trainer uses \(type(of: trainer.optimizer))")
@@ -82,11 +82,5 @@ extension ModelArchive {
         }
         trainer.step = training?.step ?? trainer.step
         return training?.finishedEpochs ?? 0
-    }
-
-    /// Random-number generator positions (dropout, noise, recurrent dropout, attention dropout),
-    /// copied layer by layer between two models of the same structure.
-    static func copyGenerators(from source: any Layer, to target: any Layer) {
-        setGenerators(generators(of: source), in: target)
     }
 }

@@ -215,7 +215,7 @@ public struct ModelArchive {
     /// The generators of `layer` and its sublayers, by dotted path.
     static func generators(of layer: any Layer, path: String = "") -> [String: PhiloxGenerator] {
         var result: [String: PhiloxGenerator] = [:]
-        if let g = generator(of: layer) { result[path.isEmpty ? "." : path] = g }
+        if let g = (layer as? any RandomizedLayer)?.generator { result[path.isEmpty ? "." : path] = g }
         for (name, sub) in layer.sublayers {
             result.merge(generators(of: sub, path: path.isEmpty ? name : path + "." + name)) { a, _ in a }
         }
@@ -223,33 +223,7 @@ public struct ModelArchive {
     }
 
     static func setGenerators(_ positions: [String: PhiloxGenerator], in layer: any Layer, path: String = "") {
-        if let g = positions[path.isEmpty ? "." : path] { setGenerator(g, of: layer) }
+        if let g = positions[path.isEmpty ? "." : path], let randomized = layer as? any RandomizedLayer { randomized.generator = g }
         for (name, sub) in layer.sublayers { setGenerators(positions, in: sub, path: path.isEmpty ? name : path + "." + name) }
-    }
-
-    static func generator(of layer: any Layer) -> PhiloxGenerator? {
-        switch layer {
-        case let l as Dropout: return l.generator
-        case let l as AlphaDropout: return l.generator
-        case let l as GaussianNoise: return l.generator
-        case let l as GaussianDropout: return l.generator
-        case let l as SpatialDropout: return l.generator
-        case let l as RecurrentLayer: return l.generator
-        case let l as MultiHeadAttention: return l.generator
-        default: return nil
-        }
-    }
-
-    static func setGenerator(_ g: PhiloxGenerator, of layer: any Layer) {
-        switch layer {
-        case let l as Dropout: l.generator = g
-        case let l as AlphaDropout: l.generator = g
-        case let l as GaussianNoise: l.generator = g
-        case let l as GaussianDropout: l.generator = g
-        case let l as SpatialDropout: l.generator = g
-        case let l as RecurrentLayer: l.generator = g
-        case let l as MultiHeadAttention: l.generator = g
-        default: break
-        }
     }
 }

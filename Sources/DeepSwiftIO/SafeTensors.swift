@@ -125,13 +125,8 @@ public enum SafeTensors {
             guard end <= available else {
                 throw fail(.truncated, place, "data ends at byte \(end) of the data section, which has \(available) bytes")
             }
-            var count = 1, bound = 1
-            for d in shape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: d)
-                let (b, overflowB) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
-                guard !overflow, !overflowB, product <= 1 << 40, b <= 1 << 44 else { throw fail(.corrupt, place, "shape \(shape) is too large") }
-                count = product
-                bound = b
+            guard let count = Tensor.elementCount(ofUntrustedShape: shape, limit: 1 << 40) else {
+                throw fail(.corrupt, place, "shape \(shape) is too large")
             }
             let width: Int
             switch code {

@@ -169,8 +169,8 @@ final class HDF5File {
         try stringAttributes(name, of: object)?.first
     }
 
-    /// A numeric dataset as float32 (HDF5 converts from the stored type).
-    func dataset(_ datasetPath: String) throws -> Tensor {
+    /// Opens a numeric dataset and its dataspace for `body`, under the library lock.
+    private func withNumericDataset<T>(_ datasetPath: String, _ body: (_ dataset: hid_t, _ space: hid_t, _ place: String) throws -> T) throws -> T {
         guard kind(datasetPath) == .dataset else { throw ModelFileError(.missingTensor, file: displayName, "dataset '\(datasetPath)'", "is missing") }
         Self.lock.lock()
         defer { Self.lock.unlock() }
@@ -184,79 +184,68 @@ final class HDF5File {
         guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else { throw ModelFileError(.corrupt, file: displayName, place, "is not numeric") }
         let space = H5Dget_space(d)
         defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        guard rank >= 0, rank <= 8 else { throw ModelFileError(.corrupt, file: displayName, place, "has rank \(rank)") }
-        var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
-        if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
-        let shape = rank == 0 ? [] : dims.prefix(rank).map { Int(clamping: $0) }
-        var count = 1, bound = 1
-        for d in shape {
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            let (b, overflowB) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
-            guard !overflow, !overflowB, p <= 1 << 31, b <= 1 << 40 else { throw ModelFileError(.corrupt, file: displayName, place, "shape \(shape) is too large") }
-            count = p
-            bound = b
+        return try body(d, space, place)
+    }
+
+    /// A numeric dataset as float32 (HDF5 converts from the stored type).
+    func dataset(_ datasetPath: String) throws -> Tensor {
+        try withNumericDataset(datasetPath) { d, space, place in
+            let rank = Int(H5Sget_simple_extent_ndims(space))
+            guard rank >= 0, rank <= 8 else { throw ModelFileError(.corrupt, file: displayName, place, "has rank \(rank)") }
+            var dims = [hsize_t](repeating: 0, count: Swift.max(rank, 1))
+            if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+            let shape = rank == 0 ? [] : dims.prefix(rank).map { Int(clamping: $0) }
+            guard let count = Tensor.elementCount(ofUntrustedShape: shape, limit: 1 << 40), count <= 1 << 31 else {
+                throw ModelFileError(.corrupt, file: displayName, place, "shape \(shape) is too large")
+            }
+            var status: herr_t = 0
+            let tensor = Tensor(shape: shape, dtype: .float32) { bytes in
+                status = count == 0 ? 0 : H5Dread(d, ds_h5t_native_float(), ds_h5s_all(), ds_h5s_all(), ds_h5p_default(), bytes)
+            }
+            guard status >= 0 else { throw ModelFileError(.truncated, file: displayName, place, "its data cannot be read (truncated or damaged file)") }
+            return tensor
         }
-        var status: herr_t = 0
-        let tensor = Tensor(shape: shape, dtype: .float32) { bytes in
-            status = count == 0 ? 0 : H5Dread(d, ds_h5t_native_float(), ds_h5s_all(), ds_h5s_all(), ds_h5p_default(), bytes)
-        }
-        guard status >= 0 else { throw ModelFileError(.truncated, file: displayName, place, "its data cannot be read (truncated or damaged file)") }
-        return tensor
     }
 
     /// A 2-D dataset `[rows, columns]` as its transpose `[columns, rows]`, read in blocks of rows
     /// into a small buffer and transposed from there (one full-size buffer instead of two).
     func datasetTransposed2D(_ datasetPath: String) throws -> Tensor {
-        guard kind(datasetPath) == .dataset else { throw ModelFileError(.missingTensor, file: displayName, "dataset '\(datasetPath)'", "is missing") }
-        Self.lock.lock()
-        defer { Self.lock.unlock() }
-        let place = "dataset '\(datasetPath)'"
-        let d = H5Dopen2(id, datasetPath, ds_h5p_default())
-        guard d >= 0 else { throw ModelFileError(.corrupt, file: displayName, place, "cannot be opened") }
-        defer { H5Dclose(d) }
-        let type = H5Dget_type(d)
-        defer { H5Tclose(type) }
-        guard H5Tget_class(type) == H5T_FLOAT || H5Tget_class(type) == H5T_INTEGER else {
-            throw ModelFileError(.corrupt, file: displayName, place, "is not numeric")
-        }
-        let space = H5Dget_space(d)
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_ndims(space) == 2 else { throw ModelFileError(.shapeMismatch, file: displayName, place, "is not a matrix") }
-        var dims = [hsize_t](repeating: 0, count: 2)
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        let rows = Int(clamping: dims[0]), columns = Int(clamping: dims[1])
-        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard !overflow, count <= 1 << 31 else { throw ModelFileError(.corrupt, file: displayName, place, "shape [\(rows), \(columns)] is too large") }
-        let block = Swift.max(1, Swift.min(rows, (1 << 18) / Swift.max(columns, 1)))
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, block * columns))
-        defer { scratch.deallocate() }
-        var status: herr_t = 0
-        let result = Tensor(shape: [columns, rows], dtype: .float32) { bytes in
-            let out = bytes.assumingMemoryBound(to: Float.self)
-            var r0 = 0
-            while r0 < rows && status >= 0 {
-                let n = Swift.min(block, rows - r0)
-                var start: [hsize_t] = [hsize_t(r0), 0], extent: [hsize_t] = [hsize_t(n), hsize_t(columns)]
-                let memory = H5Screate_simple(2, &extent, nil)
-                defer { H5Sclose(memory) }
-                status = H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nil, &extent, nil)
-                if status >= 0 { status = H5Dread(d, ds_h5t_native_float(), memory, space, ds_h5p_default(), scratch) }
-                if status < 0 { break }
-                // scratch [n, columns] → out[:, r0 ..< r0 + n]: contiguous writes, column ranges on
-                // every thread (a block of rows stays in the cache while it is read column-wise).
-                let source = UncheckedSendable(scratch), target = UncheckedSendable(out), first = r0
-                Parallel.forRanges(columns, grain: Swift.max(1, 16_384 / Swift.max(n, 1))) { range in
-                    let s = source.value, o = target.value
-                    for c in range {
-                        let row = o + c * rows + first
-                        for r in 0..<n { row[r] = s[r * columns + c] }
+        try withNumericDataset(datasetPath) { d, space, place in
+            guard H5Sget_simple_extent_ndims(space) == 2 else { throw ModelFileError(.shapeMismatch, file: displayName, place, "is not a matrix") }
+            var dims = [hsize_t](repeating: 0, count: 2)
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            let rows = Int(clamping: dims[0]), columns = Int(clamping: dims[1])
+            guard let count = Tensor.elementCount(ofUntrustedShape: [rows, columns], limit: 1 << 40), count <= 1 << 31 else { throw ModelFileError(.corrupt, file: displayName, place, "shape [\(rows), \(columns)] is too large") }
+            let block = Swift.max(1, Swift.min(rows, (1 << 18) / Swift.max(columns, 1)))
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, block * columns))
+            defer { scratch.deallocate() }
+            var status: herr_t = 0
+            let result = Tensor(shape: [columns, rows], dtype: .float32) { bytes in
+                let out = bytes.assumingMemoryBound(to: Float.self)
+                var r0 = 0
+                while r0 < rows && status >= 0 {
+                    let n = Swift.min(block, rows - r0)
+                    var start: [hsize_t] = [hsize_t(r0), 0], extent: [hsize_t] = [hsize_t(n), hsize_t(columns)]
+                    let memory = H5Screate_simple(2, &extent, nil)
+                    defer { H5Sclose(memory) }
+                    status = H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nil, &extent, nil)
+                    if status >= 0 { status = H5Dread(d, ds_h5t_native_float(), memory, space, ds_h5p_default(), scratch) }
+                    if status < 0 { break }
+                    // scratch [n, columns] → out[:, r0 ..< r0 + n]: contiguous writes, column ranges on
+                    // every thread (a block of rows stays in the cache while it is read column-wise).
+                    let source = UncheckedSendable(scratch), target = UncheckedSendable(out), first = r0
+                    Parallel.forRanges(columns, grain: Swift.max(1, 16_384 / Swift.max(n, 1))) { range in
+                        let s = source.value, o = target.value
+                        for c in range {
+                            let row = o + c * rows + first
+                            for r in 0..<n { row[r] = s[r * columns + c] }
+                        }
                     }
+                    r0 += n
                 }
-                r0 += n
             }
+            guard status >= 0 else { throw ModelFileError(.truncated, file: displayName, place, "its data cannot be read (truncated or damaged file)") }
+            return result
         }
-        guard status >= 0 else { throw ModelFileError(.truncated, file: displayName, place, "its data cannot be read (truncated or damaged file)") }
-        return result
     }
 }

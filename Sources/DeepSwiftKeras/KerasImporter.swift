@@ -163,6 +163,12 @@ struct Converter {
         return result
     }
 
+    /// `input_layers` / `output_layers`: one `[name, node, tensor]` triple, or a list of them.
+    static func tensorTriples(_ value: JSON?) -> [JSON] {
+        guard let value else { return [] }
+        return value[0]?.string != nil ? [value] : (value.array ?? [])
+    }
+
     mutating func functional(_ config: JSON) throws -> (any Layer, [ModelArchive.Input]) {
         guard let entries = config["layers"]?.array else { throw ModelFileError(.badConfig, file: path, "model config", "Functional without 'layers'") }
         let builder = GraphBuilder()
@@ -174,10 +180,7 @@ struct Converter {
             guard e["class_name"]?.string == "InputLayer", let n = e["name"]?.string ?? e["config"]?["name"]?.string else { return nil }
             return (n, e)
         }, uniquingKeysWith: { a, _ in a })
-        let declared = config["input_layers"].map { v -> [String] in
-            let triples: [JSON] = v[0]?.string != nil ? [v] : (v.array ?? [])
-            return triples.compactMap { $0[0]?.string }
-        } ?? []
+        let declared = Self.tensorTriples(config["input_layers"]).compactMap { $0[0]?.string }
         for name in declared + inputEntries.keys.sorted() where handles[name] == nil {
             guard let entry = inputEntries[name] else {
                 throw ModelFileError(.badConfig, file: path, "model config", "'input_layers' names '\(name)', which is not an InputLayer")
@@ -244,8 +247,7 @@ struct Converter {
         }
         func outputs(_ key: String) throws -> [GraphNode] {
             guard let value = config[key] else { throw ModelFileError(.badConfig, file: path, "model config", "'\(key)' is missing") }
-            let triples: [JSON] = value[0]?.string != nil ? [value] : (value.array ?? [])
-            return try triples.map { t in
+            return try Self.tensorTriples(value).map { t in
                 guard let n = t[0]?.string, let i = t[1]?.int, let list = handles[n], i >= 0, i < list.count else {
                     throw ModelFileError(.badConfig, file: path, "model config", "'\(key)' names an unknown tensor \(String(decoding: t.serialized(), as: UTF8.self))")
                 }

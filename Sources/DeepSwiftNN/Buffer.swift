@@ -12,3 +12,17 @@ public final class Buffer: @unchecked Sendable {
     public var value: Tensor
     public init(_ value: Tensor) { self.value = value }
 }
+
+/// A layer that draws random numbers (dropout, noise) from its own generator. Its position is
+/// training state: model archives save and restore it, so a resumed run continues the same streams.
+public protocol RandomizedLayer: Layer {
+    var generator: PhiloxGenerator { get set }
+}
+
+extension Dropout: RandomizedLayer {}
+extension AlphaDropout: RandomizedLayer {}
+extension GaussianNoise: RandomizedLayer {}
+extension GaussianDropout: RandomizedLayer {}
+extension SpatialDropout: RandomizedLayer {}
+extension RecurrentLayer: RandomizedLayer {}
+extension MultiHeadAttention: RandomizedLayer {}

@@ -62,13 +62,8 @@ public enum ONNXImporter {
         }
         let shape = t.dims.map { Int(clamping: $0) }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ModelFileError(.corrupt, file: file, place, "negative dimension in \(shape)") }
-        var count = 1, bound = 1
-        for d in shape {
-            let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            let (b, overflowB) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
-            guard !overflow, !overflowB, p <= 1 << 31, b <= 1 << 40 else { throw ModelFileError(.corrupt, file: file, place, "shape \(shape) is too large") }
-            count = p
-            bound = b
+        guard let count = Tensor.elementCount(ofUntrustedShape: shape, limit: 1 << 40), count <= 1 << 31 else {
+            throw ModelFileError(.corrupt, file: file, place, "shape \(shape) is too large")
         }
         let raw = t.rawData
         func fromRaw<T>(_ type: T.Type, _ dtype: DType, convert: ((T) -> Double)? = nil) throws -> Tensor {

@@ -98,8 +98,7 @@ extension ONNXModel: ArchivableLayer {
             }
             recurrent.append(["node": .string(node.name), "layout": JSON(r.layout), "forward": describe(r.forward), "backward": describe(r.backward)])
         }
-        let encodedNodes = try JSON.parse(JSONEncoderShared.encode(nodes))
-        let encodedInputs = try JSON.parse(JSONEncoderShared.encode(inputs))
+        let encodedNodes = JSON.from(nodes), encodedInputs = JSON.from(inputs)
         return ["opset": JSON(opset), "nodes": encodedNodes, "inputs": encodedInputs, "outputs": .array(outputNames.map { .string($0) }),
                 "parameters": .array(parameterList.map { ["name": .string($0.name), "shape": JSON($0.parameter.value.shape)] }),
                 "constants": .array(constantList.map { ["name": .string($0.name), "shape": JSON($0.buffer.value.shape), "dtype": .string("\($0.buffer.value.dtype)")] }),
@@ -110,8 +109,8 @@ extension ONNXModel: ArchivableLayer {
         let c = ConfigReader(json: json, file: file, path: path)
         let nodes: [ONNXNode], inputs: [ModelArchive.Input]
         do {
-            nodes = try JSONDecoderShared.decode([ONNXNode].self, from: c.field("nodes").serialized())
-            inputs = try JSONDecoderShared.decode([ModelArchive.Input].self, from: c.field("inputs").serialized())
+            nodes = try c.field("nodes").decode([ONNXNode].self)
+            inputs = try c.field("inputs").decode([ModelArchive.Input].self)
         } catch let error as ModelFileError { throw error } catch {
             throw c.invalid("nodes", "not a list of ONNX nodes and inputs (\(error))")
         }
@@ -160,18 +159,4 @@ extension ONNXModel: ArchivableLayer {
         try ONNXImporter.validate(model, file: file)
         return model
     }
-}
-
-import Foundation
-
-enum JSONEncoderShared {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return try e.encode(value)
-    }
-}
-
-enum JSONDecoderShared {
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T { try JSONDecoder().decode(T.self, from: data) }
 }

@@ -153,9 +153,7 @@ public final class CharacterLanguageModel {
 
     /// Copies rank 0's weights to every member (call once before data-parallel training).
     public func synchronizeParameters(_ communicator: any Communicator) {
-        var flat = FlatParameters.gather(parameters)
-        flat.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
-        FlatParameters.scatter(flat, into: parameters)
+        FlatParameters.broadcast(parameters, over: communicator)
     }
 
     /// Continues `prime` by `length` characters, sampling from softmax(logits / temperature)

@@ -31,24 +31,18 @@ public enum Checkpoint {
         guard let epochs = arrays["epochs"], epochs.count == 1, epochs.dtype == .int64 else {
             throw DataError.badHeader(file: path, field: "epochs", expected: "one int64", actual: arrays["epochs"].map { "\($0.dtype) \($0.shape)" } ?? "missing")
         }
-        for (name, p) in trainer.model.namedParameters {
-            guard let value = arrays["param." + name] else {
-                throw DataError.mismatch(file: path, field: "parameter '\(name)'", expected: "present", actual: "missing")
+        /// The checkpoint's value for `name`, checked against the current one.
+        func stored(_ kind: String, _ prefix: String, _ name: String, like current: Tensor) throws -> Tensor {
+            guard let value = arrays[prefix + name] else {
+                throw DataError.mismatch(file: path, field: "\(kind) '\(name)'", expected: "present", actual: "missing")
             }
-            guard value.shape == p.value.shape else {
-                throw DataError.mismatch(file: path, field: "shape of parameter '\(name)'", expected: "\(p.value.shape)", actual: "\(value.shape)")
+            guard value.shape == current.shape else {
+                throw DataError.mismatch(file: path, field: "shape of \(kind) '\(name)'", expected: "\(current.shape)", actual: "\(value.shape)")
             }
-            p.value = value.cast(to: p.value.dtype)
+            return value.cast(to: current.dtype)
         }
-        for (name, b) in trainer.model.namedBuffers {
-            guard let value = arrays["buffer." + name] else {
-                throw DataError.mismatch(file: path, field: "buffer '\(name)'", expected: "present", actual: "missing")
-            }
-            guard value.shape == b.value.shape else {
-                throw DataError.mismatch(file: path, field: "shape of buffer '\(name)'", expected: "\(b.value.shape)", actual: "\(value.shape)")
-            }
-            b.value = value.cast(to: b.value.dtype)
-        }
+        for (name, p) in trainer.model.namedParameters { p.value = try stored("parameter", "param.", name, like: p.value) }
+        for (name, b) in trainer.model.namedBuffers { b.value = try stored("buffer", "buffer.", name, like: b.value) }
         var state: [String: Tensor] = [:]
         for (key, value) in arrays where key.hasPrefix("optim.") { state[String(key.dropFirst(6))] = value }
         if !state.isEmpty { trainer.optimizer.state = state }

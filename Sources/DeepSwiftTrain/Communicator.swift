@@ -182,4 +182,17 @@ public enum FlatParameters {
             offset += n
         }
     }
+
+    /// Copies `root`'s parameter values to every member.
+    public static func broadcast(_ parameters: [Parameter], from root: Int = 0, over communicator: any Communicator) {
+        var flat = gather(parameters)
+        flat.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: root) }
+        scatter(flat, into: parameters)
+    }
+
+    /// Every member's sum of its parameter values, in rank order (equal values mean the replicas agree).
+    public static func checksums(_ parameters: [Parameter], over communicator: (any Communicator)?) -> [Double] {
+        let local = gather(parameters).reduce(0.0) { $0 + Double($1) }
+        return communicator?.allgather([local]).map { $0[0] } ?? [local]
+    }
 }

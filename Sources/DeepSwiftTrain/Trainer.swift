@@ -160,10 +160,7 @@ public final class Trainer {
 
     /// Copies rank 0's parameters to every member.
     func synchronizeParameters(_ communicator: any Communicator) {
-        let parameters = model.parameters
-        var flat = FlatParameters.gather(parameters)
-        flat.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
-        FlatParameters.scatter(flat, into: parameters)
+        FlatParameters.broadcast(model.parameters, over: communicator)
     }
 
     /// One data-parallel step on this member's slice of a global batch; returns the global mean
@@ -234,8 +231,7 @@ public final class Trainer {
 
     /// A checksum of the parameters on every member (equal values mean the replicas agree).
     public func parameterChecksums() -> [Double] {
-        let local = FlatParameters.gather(model.parameters).reduce(0.0) { $0 + Double($1) }
-        return communicator?.allgather([local]).map { $0[0] } ?? [local]
+        FlatParameters.checksums(model.parameters, over: communicator)
     }
 
     /// Mean loss (and accuracy) over `data`, in inference mode, without recording gradients.

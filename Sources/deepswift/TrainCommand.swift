@@ -101,10 +101,7 @@ struct TrainCommand: ParsableCommand {
         let trainSeconds = timer.secondsAfterFirstStep
         let samples = Swift.max(0, epochs - startEpoch) * train.count - timer.firstBatchSize
         if ranks > 1 {
-            let sums = trainer.parameterChecksums()
-            if sums.contains(where: { $0 != sums[0] }) {
-                throw ValidationError("the ranks' parameters differ after training (checksums \(sums)); the replicas diverged")
-            }
+            try checkReplicas(trainer.parameterChecksums())
         }
         guard isRoot else { return }
         if let save {
@@ -135,20 +132,34 @@ extension TrainCommand {
     /// process is rank 0 (the one that reports).
     func joinDistributed(_ trainer: Trainer) throws -> (ranks: Int, isRoot: Bool) {
         guard distributed else { return (1, true) }
-        let world = try MPICommunicator()
-        if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
-            ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
-        }
+        let (world, compression) = try joinMPI()
         trainer.communicator = world
-        guard let compression = GradientCompression(rawValue: compressGradients) else {
-            throw ValidationError("--compress-gradients must be none or fp16, got '\(compressGradients)'")
-        }
         trainer.gradientCompression = compression
         if let averageEvery {
             guard averageEvery > 0 else { throw ValidationError("--average-every must be positive, got \(averageEvery)") }
             trainer.parameterAveragingInterval = averageEvery
         }
         return (world.size, world.rank == 0)
+    }
+
+    /// Joins the MPI job, sets the threads per rank (cores / ranks unless given) and reads
+    /// `--compress-gradients`.
+    func joinMPI() throws -> (MPICommunicator, GradientCompression) {
+        guard let compression = GradientCompression(rawValue: compressGradients) else {
+            throw ValidationError("--compress-gradients must be none or fp16, got '\(compressGradients)'")
+        }
+        let world = try MPICommunicator()
+        if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
+            ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
+        }
+        return (world, compression)
+    }
+
+    /// Stops with an error when the replicas' parameter checksums differ.
+    func checkReplicas(_ sums: [Double]) throws {
+        if sums.contains(where: { $0 != sums[0] }) {
+            throw ValidationError("the ranks' parameters differ after training (checksums \(sums)); the replicas diverged")
+        }
     }
 
     func trainCharLSTM() throws {
@@ -173,15 +184,9 @@ extension TrainCommand {
         var averager: GradientAverager? = nil, ranks = 1, isRoot = true
         if distributed {
             guard averageEvery == nil else { throw ValidationError("char-lstm averages gradients every step; --average-every is not supported") }
-            let world = try MPICommunicator()
-            if compute.threads == nil && ProcessInfo.processInfo.environment["DEEPSWIFT_NUM_THREADS"] == nil {
-                ThreadSettings.numThreads = Swift.max(1, ThreadSettings.availableCores / world.size)
-            }
+            let (world, compression) = try joinMPI()
             network.synchronizeParameters(world)
             averager = GradientAverager(parameters: network.parameters, communicator: world)
-            guard let compression = GradientCompression(rawValue: compressGradients) else {
-                throw ValidationError("--compress-gradients must be none or fp16, got '\(compressGradients)'")
-            }
             averager!.compression = compression
             (ranks, isRoot) = (world.size, world.rank == 0)
         }
@@ -207,13 +212,7 @@ extension TrainCommand {
                 say(String(format: "step %d/%d  loss %.4f", step, steps, losses.suffix(100).reduce(0, +) / Double(losses.suffix(100).count)))
             }
         }
-        if let world = averager?.communicator {
-            let local = FlatParameters.gather(network.parameters).reduce(0.0) { $0 + Double($1) }
-            let sums = world.allgather([local]).map { $0[0] }
-            if sums.contains(where: { $0 != sums[0] }) {
-                throw ValidationError("the ranks' parameters differ after training (checksums \(sums)); the replicas diverged")
-            }
-        }
+        if let world = averager?.communicator { try checkReplicas(FlatParameters.checksums(network.parameters, over: world)) }
         guard isRoot else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let rate = steps > 1 ? Double(steps - 1) / seconds : .nan

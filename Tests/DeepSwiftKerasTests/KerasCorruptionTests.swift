@@ -21,8 +21,10 @@ import Testing
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("keras_import/\(name)")))
         let suffix = String(name.split(separator: ".").last!)
         for length in stride(from: 0, to: data.count, by: Swift.max(1, data.count / 40)) {
-            if case .success = Self.loadBytes(data.prefix(length), suffix: suffix) { Issue.record("\(name) cut to \(length) bytes loaded") }
-            if case .failure(let error) = Self.loadBytes(data.prefix(length), suffix: suffix) { #expect(error is ModelFileError, "\(error)") }
+            switch Self.loadBytes(data.prefix(length), suffix: suffix) {
+            case .success: Issue.record("\(name) cut to \(length) bytes loaded")
+            case .failure(let error): #expect(error is ModelFileError, "\(error)")
+            }
         }
     }
 

@@ -201,3 +201,24 @@ extension Tensor {
         initializer(storage.pointer)
     }
 }
+
+extension Tensor {
+    /// The number of elements of a shape read from a file, or nil when a size is negative or the
+    /// shape is too large: the product of every size, each counted as at least 1, must stay within
+    /// `limit` (a zero-size shape such as `[0, 2⁴⁰, 2⁴⁰]` would still overflow its strides).
+    ///
+    /// ```swift
+    /// guard let count = Tensor.elementCount(ofUntrustedShape: dims, limit: 1 << 40) else { throw ... }
+    /// ```
+    public static func elementCount(ofUntrustedShape shape: [Int], limit: Int) -> Int? {
+        var count = 1, bound = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (b, overflow) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
+            guard !overflow, b <= limit else { return nil }
+            bound = b
+            count *= d
+        }
+        return count
+    }
+}

@@ -86,13 +86,8 @@ public enum NumPy {
             throw fail(.fortranOrder, "array is stored in Fortran (column-major) order; expected C order; save it with np.ascontiguousarray(arr)")
         }
         let dtype = try dtype(forDescriptor: fields.descr, file: file, entry: entry)
-        // Bound the product of every size (zeros counted as 1) before multiplying for real.
-        var count = 1, bound = 1
-        for d in fields.shape {
-            let (p, o1) = count.multipliedReportingOverflow(by: d), (b, o2) = bound.multipliedReportingOverflow(by: Swift.max(d, 1))
-            guard !o1, !o2, b <= 1 << 44 else { throw fail(.malformedHeader, "shape \(shapeString(fields.shape)) is too large") }
-            count = p
-            bound = b
+        guard let count = Tensor.elementCount(ofUntrustedShape: fields.shape, limit: 1 << 44) else {
+            throw fail(.malformedHeader, "shape \(shapeString(fields.shape)) is too large")
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow else { throw fail(.malformedHeader, "shape \(fields.shape) is too large") }
